@@ -1,0 +1,60 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Numerical targets are compiled with optimisation even in debug builds: the tests train
+/// real (small) networks, and -Onone Swift is ~50x slower on tight loops.
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "mtkd",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mtkd", targets: ["mtkd"]),
+        .library(name: "MTKD", targets: ["HDF5", "Tensor", "NN", "Metrics", "Tabular", "MultiTask", "Artifacts", "Report", "Pipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C libraries from Debian, found through pkg-config.
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Storage: the Swift face of libhdf5. Knows nothing about training.
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        // Numerics: matrices over OpenBLAS, seeded randomness. Never touches files.
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimised),
+        // Layers, losses, optimizers: forward/backward side by side.
+        .target(name: "NN", dependencies: ["Tensor"], swiftSettings: optimised),
+        // Reading CSV tables (plain or .gz) column by column.
+        .target(name: "Tabular", dependencies: ["CZlib"], swiftSettings: optimised),
+        // Evaluation metrics: accuracy, macro-F1, ROC AUC, RMSE, R².
+        .target(name: "Metrics", swiftSettings: optimised),
+        // Multi-task networks and their trainer.
+        .target(name: "MultiTask", dependencies: ["NN", "Tensor", "Metrics"], swiftSettings: optimised),
+        // The schemas of every artifact file, written in one place.
+        .target(name: "Artifacts", dependencies: ["HDF5", "Tensor", "NN", "MultiTask",
+                                                  .product(name: "Crypto", package: "swift-crypto")]),
+        // Comparison tables (Markdown, later HTML) from artifact files only.
+        .target(name: "Report", dependencies: ["Artifacts"]),
+        // Pipeline spec, stages and runner.
+        .target(name: "Pipeline", dependencies: ["Artifacts", "Report", "Tabular", "HDF5", "Tensor", "NN", "Metrics", "MultiTask",
+                                                 .product(name: "Yams", package: "Yams"),
+                                                 .product(name: "Crypto", package: "swift-crypto")]),
+        // The command line: thin.
+        .executableTarget(name: "mtkd", dependencies: ["Pipeline", "Artifacts", "Report",
+                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"], exclude: ["Reference"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"], exclude: ["reference_metrics.py"]),
+        .testTarget(name: "TabularTests", dependencies: ["Tabular"]),
+        .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "NN", "Tensor"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Artifacts", "HDF5"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

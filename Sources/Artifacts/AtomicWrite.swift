@@ -1,0 +1,50 @@
+import Foundation
+
+/// Errors of the artifact files: each names the file and what is wrong.
+public struct ArtifactError: Error, LocalizedError, Equatable, Sendable {
+    public var path: String
+    public var message: String
+    public init(path: String, _ message: String) { self.path = path; self.message = message }
+    public var errorDescription: String? { "\(path): \(message)" }
+}
+
+/// Writes files so that a reader never sees a half-written one: the content goes to a
+/// temporary name in the same folder and is renamed into place only when complete.
+public enum AtomicWrite {
+    /// Temporary file names carry this marker; anything with it is debris of an interrupted write.
+    public static let marker = ".partial-"
+
+    /// Calls `body` with a temporary path next to `path`; on success renames it to `path`.
+    /// On failure the temporary file is removed and the error rethrown.
+    public static func write<T>(to path: String, _ body: (String) throws -> T) throws -> T {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let temp = (dir as NSString).appendingPathComponent("\(marker)\(getpid())-\(url.lastPathComponent)")
+        if FileManager.default.fileExists(atPath: temp) { try FileManager.default.removeItem(atPath: temp) }
+        do {
+            let result = try body(temp)
+            try syncFile(temp)
+            guard rename(temp, path) == 0 else {
+                throw ArtifactError(path: path, "cannot move the finished file into place: \(String(cString: strerror(errno)))")
+            }
+            return result
+        } catch {
+            try? FileManager.default.removeItem(atPath: temp)  // debris only; the original error is what matters
+            throw error
+        }
+    }
+
+    /// Writes `data` atomically.
+    public static func write(_ data: Data, to path: String) throws {
+        try write(to: path) { temp in try data.write(to: URL(fileURLWithPath: temp)) }
+    }
+
+    /// Flushes a file's content to disk so a rename after a crash never exposes an empty file.
+    static func syncFile(_ path: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw ArtifactError(path: path, "cannot open to sync: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw ArtifactError(path: path, "fsync failed: \(String(cString: strerror(errno)))") }
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+import HDF5
+import MultiTask
+import Tensor
+
+/// One column of the model's input after encoding.
+public struct FeatureInfo: Equatable, Sendable, Codable {
+    public enum Kind: String, Equatable, Sendable, Codable { case numeric, categorical }
+    /// Encoded name: the column for numeric features, "column=value" for one-hot ones.
+    public var name: String
+    public var column: String
+    public var kind: Kind
+    /// Numeric: training mean and standard deviation used to standardise; one-hot: 0 and 1.
+    public var mean: Double
+    public var std: Double
+    public init(name: String, column: String, kind: Kind, mean: Double, std: Double) {
+        self.name = name; self.column = column; self.kind = kind; self.mean = mean; self.std = std
+    }
+}
+
+/// A task as prepared: its labels' meaning.
+public struct TaskInfo: Equatable, Sendable, Codable {
+    public var name: String
+    public var column: String
+    public var kind: TaskHead.Kind
+    /// Classification: class names, index = label value.
+    public var classes: [String]
+    /// Regression: training mean and standard deviation of the label (models see standardised labels).
+    public var labelMean: Double
+    public var labelStd: Double
+    public init(name: String, column: String, kind: TaskHead.Kind, classes: [String], labelMean: Double = 0, labelStd: Double = 1) {
+        self.name = name; self.column = column; self.kind = kind; self.classes = classes
+        self.labelMean = labelMean; self.labelStd = labelStd
+    }
+
+    public var head: TaskHead { TaskHead(name: name, kind: kind, outputs: kind == .classification ? classes.count : 1) }
+}
+
+/// The rows of one split.
+public struct SplitData: Sendable {
+    public var name: String
+    /// (N, F) encoded, standardised features.
+    public var x: Matrix
+    /// Per task (in task order): class indices (−1 missing) or raw regression values (NaN missing).
+    public var labels: [TaskTargets.Labels]
+    /// Index of each row among the source file's data rows (0-based), for tracing back.
+    public var sourceRows: [Int32]
+    public init(name: String, x: Matrix, labels: [TaskTargets.Labels], sourceRows: [Int32]) {
+        self.name = name; self.x = x; self.labels = labels; self.sourceRows = sourceRows
+    }
+}
+
+/// `data/dataset.h5`: the prepared splits, features and tasks.
+///
+/// ```
+/// /                    attrs mtkd_format="dataset", mtkd_version, source, seed
+/// /features/name       (F) string      encoded feature names
+/// /features/column     (F) string      source column of each feature
+/// /features/kind       (F) string      numeric | categorical
+/// /features/mean, std  (F) f64         standardisation fitted on the training split
+/// /tasks               attr order: task names in pipeline order
+/// /tasks/<task>        group, attrs column, kind, classes, label_mean, label_std
+/// /<split>/x           (N, F) f32      split ∈ train, val, test; chunked, shuffle+deflate
+/// /<split>/y/<task>    (N) i32 (−1 = missing) or f32 (NaN = missing)
+/// /<split>/source_row  (N) i32
+/// ```
+public struct PreparedDataset: Sendable {
+    public static let format = "dataset"
+    public static let splitNames = ["train", "val", "test"]
+
+    public var source: String
+    public var seed: UInt64
+    public var features: [FeatureInfo]
+    public var tasks: [TaskInfo]
+    /// train, val, test
+    public var splits: [SplitData]
+
+    public init(source: String, seed: UInt64, features: [FeatureInfo], tasks: [TaskInfo], splits: [SplitData]) {
+        self.source = source; self.seed = seed; self.features = features; self.tasks = tasks; self.splits = splits
+    }
+
+    public func split(_ name: String) -> SplitData? { splits.first { $0.name == name } }
+
+    public func taskIndex(_ name: String) -> Int? { tasks.firstIndex { $0.name == name } }
+
+    /// Writes the dataset atomically to `path`.
+    public func write(to path: String) throws {
+        try AtomicWrite.write(to: path) { temp in
+            let file = try H5File.create(temp)
+            let root = file.root
+            try ArtifactHeader.write(root, format: Self.format)
+            try root.attributes.set("source", .string(source))
+            try root.attributes.set("seed", .int(Int64(bitPattern: seed)))
+            let f = try root.createGroup("features")
+            try f.write(features.map(\.name), to: "name")
+            try f.write(features.map(\.column), to: "column")
+            try f.write(features.map(\.kind.rawValue), to: "kind")
+            try f.write(features.map(\.mean), shape: [features.count], to: "mean")
+            try f.write(features.map(\.std), shape: [features.count], to: "std")
+            let t = try root.createGroup("tasks")
+            try t.attributes.set("order", .strings(tasks.map(\.name)))
+            for task in tasks {
+                let g = try t.createGroup(task.name)
+                try g.attributes.set("column", .string(task.column))
+                try g.attributes.set("kind", .string(task.kind.rawValue))
+                try g.attributes.set("classes", .strings(task.classes))
+                try g.attributes.set("label_mean", .double(task.labelMean))
+                try g.attributes.set("label_std", .double(task.labelStd))
+            }
+            for split in splits {
+                let g = try root.createGroup(split.name)
+                try g.write(split.x.storage, shape: [split.x.rows, split.x.cols], to: "x",
+                            chunks: Self.rowChunks(rows: split.x.rows, cols: split.x.cols), compression: .shuffleDeflate)
+                let y = try g.createGroup("y")
+                for (i, task) in tasks.enumerated() {
+                    switch split.labels[i] {
+                    case .classes(let c): try y.write(c, shape: [c.count], to: task.name)
+                    case .values(let v): try y.write(v, shape: [v.count], to: task.name)
+                    }
+                }
+                try g.write(split.sourceRows, shape: [split.sourceRows.count], to: "source_row")
+            }
+            try file.close()
+        }
+    }
+
+    /// Chunks of whole rows, about 256 KiB each (at least one row).
+    static func rowChunks(rows: Int, cols: Int) -> [Int] {
+        let perChunk = max(1, min(max(rows, 1), (256 * 1024) / max(1, cols * 4)))
+        return [perChunk, max(cols, 1)]
+    }
+
+    /// Reads a dataset written by `write(to:)`.
+    public static func read(from path: String) throws -> PreparedDataset {
+        let file = try H5File.open(path)
+        let root = file.root
+        try ArtifactHeader.check(root, format: format, path: path)
+        let source = try root.attributes.string("source")
+        let seed = UInt64(bitPattern: try root.attributes.int("seed"))
+        let f = try root.group("features")
+        let names = try f.dataset("name").readStrings()
+        let columns = try f.dataset("column").readStrings()
+        let kinds = try f.dataset("kind").readStrings()
+        let means = try f.dataset("mean").read(Double.self)
+        let stds = try f.dataset("std").read(Double.self)
+        guard columns.count == names.count, kinds.count == names.count, means.count == names.count, stds.count == names.count else {
+            throw ArtifactError(path: path, "/features arrays have different lengths")
+        }
+        var features: [FeatureInfo] = []
+        for i in names.indices {
+            guard let kind = FeatureInfo.Kind(rawValue: kinds[i]) else {
+                throw ArtifactError(path: path, "/features/kind[\(i)] is '\(kinds[i])', expected numeric or categorical")
+            }
+            features.append(FeatureInfo(name: names[i], column: columns[i], kind: kind, mean: means[i], std: stds[i]))
+        }
+        let tg = try root.group("tasks")
+        var tasks: [TaskInfo] = []
+        // Task order is the order of the pipeline file, kept as the "order" attribute of /tasks.
+        let order = try tg.attributes.strings("order")
+        for name in order {
+            let g = try tg.group(name)
+            let kindName = try g.attributes.string("kind")
+            guard let kind = TaskHead.Kind(rawValue: kindName) else {
+                throw ArtifactError(path: path, "/tasks/\(name) kind is '\(kindName)', expected classification or regression")
+            }
+            tasks.append(TaskInfo(name: name, column: try g.attributes.string("column"), kind: kind,
+                                  classes: try g.attributes.strings("classes"),
+                                  labelMean: try g.attributes.double("label_mean"), labelStd: try g.attributes.double("label_std")))
+        }
+        var splits: [SplitData] = []
+        for s in splitNames where root.contains(s) {
+            let g = try root.group(s)
+            let xd = try g.dataset("x")
+            guard xd.shape.count == 2, xd.shape[1] == features.count else {
+                throw ArtifactError(path: path, "/\(s)/x has shape \(xd.shape), expected (N, \(features.count))")
+            }
+            let x = Matrix(rows: xd.shape[0], cols: xd.shape[1], storage: try xd.read(Float.self))
+            var labels: [TaskTargets.Labels] = []
+            for task in tasks {
+                let d = try g.dataset("y/\(task.name)")
+                guard d.shape == [x.rows] else {
+                    throw ArtifactError(path: path, "/\(s)/y/\(task.name) has shape \(d.shape), expected (\(x.rows))")
+                }
+                labels.append(task.kind == .classification ? .classes(try d.read(Int32.self)) : .values(try d.read(Float.self)))
+            }
+            splits.append(SplitData(name: s, x: x, labels: labels, sourceRows: try g.dataset("source_row").read(Int32.self)))
+        }
+        return PreparedDataset(source: source, seed: seed, features: features, tasks: tasks, splits: splits)
+    }
+}
+
+/// The attributes every mtkd file opens with, so a reader can tell what it holds.
+public enum ArtifactHeader {
+    public static func write(_ root: H5Group, format: String) throws {
+        try root.attributes.set("mtkd_format", .string(format))
+        try root.attributes.set("mtkd_version", .int(ArtifactFormat.version))
+    }
+
+    /// Throws unless `root` is an mtkd file of `format` at the current version.
+    public static func check(_ root: H5Group, format: String, path: String) throws {
+        guard root.attributes.contains("mtkd_format") else {
+            throw ArtifactError(path: path, "not an mtkd artifact (no mtkd_format attribute on /)")
+        }
+        let found = try root.attributes.string("mtkd_format")
+        guard found == format else { throw ArtifactError(path: path, "is an mtkd \(found) file, expected \(format)") }
+        let version = try root.attributes.int("mtkd_version")
+        guard version == ArtifactFormat.version else {
+            throw ArtifactError(path: path, "format version \(version), this mtkd reads version \(ArtifactFormat.version); re-run the pipeline")
+        }
+    }
+}

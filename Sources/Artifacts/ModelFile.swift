@@ -1,0 +1,202 @@
+import Foundation
+import HDF5
+import MultiTask
+import NN
+import Tensor
+
+/// A trained network file (`teachers/<task>/member-<k>.h5`, `students/<variant>.h5`), and
+/// the training checkpoint that uses the same layout plus the state to resume from.
+///
+/// ```
+/// /                          attrs mtkd_format="model" | "checkpoint", mtkd_version, role, name,
+///                                  blueprint (JSON), seed, best_epoch, parameter_count
+/// /parameters/<param>        (rows, cols) f32   e.g. trunk.0.weight (in, out), head.species.bias (1, C)
+/// /history/epoch             (E) i32
+/// /history/train_loss        (E) f64
+/// /history/validation_score  (E) f64
+/// /history/task_loss         (E, T) f64
+/// /history/validation_metric (E, T) f64     accuracy or R² per task on the validation split
+/// checkpoints only:
+/// /state                     attrs epoch, best_score, optimizer_step, shuffle_rng, dropout_rng
+/// /best/<param>              parameters of the best epoch so far
+/// /optimizer/<slot>          optimizer moments ("<param>:m", "<param>:v" or "<param>:momentum")
+/// ```
+/// Wall-clock times are not stored: the same seed gives the same bytes.
+public struct ModelFile {
+    public static let format = "model"
+    public static let checkpointFormat = "checkpoint"
+
+    /// "teacher" or "student".
+    public var role: String
+    /// "species/member-0", "kd", …
+    public var name: String
+    public var blueprint: NetworkBlueprint
+    public var seed: UInt64
+    public var parameters: [(name: String, value: Matrix)]
+    public var history: [EpochRecord]
+    public var bestEpoch: Int
+
+    public init(role: String, name: String, blueprint: NetworkBlueprint, seed: UInt64,
+                parameters: [(name: String, value: Matrix)], history: [EpochRecord], bestEpoch: Int) {
+        self.role = role; self.name = name; self.blueprint = blueprint; self.seed = seed
+        self.parameters = parameters; self.history = history; self.bestEpoch = bestEpoch
+    }
+
+    public init(role: String, name: String, network: MultiTaskNetwork, seed: UInt64, history: TrainingHistory) {
+        self.init(role: role, name: name, blueprint: network.blueprint, seed: seed,
+                  parameters: network.parameters.map { ($0.name, $0.value) }, history: history.epochs, bestEpoch: history.bestEpoch)
+    }
+
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+
+    /// Rebuilds the network with these weights.
+    public func makeNetwork() throws -> MultiTaskNetwork {
+        let net = try NetworkFactory.make(blueprint, seed: seed)
+        let values = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.value.storage) })
+        try Trainer.load(values, into: net.parameters)
+        return net
+    }
+
+    public func write(to path: String) throws {
+        try AtomicWrite.write(to: path) { temp in
+            let file = try H5File.create(temp)
+            try writeContent(file.root, format: Self.format)
+            try file.close()
+        }
+    }
+
+    func writeContent(_ root: H5Group, format: String) throws {
+        try ArtifactHeader.write(root, format: format)
+        try root.attributes.set("role", .string(role))
+        try root.attributes.set("name", .string(name))
+        let json = try JSONEncoder.sorted.encode(blueprint)
+        try root.attributes.set("blueprint", .string(String(decoding: json, as: UTF8.self)))
+        try root.attributes.set("seed", .int(Int64(bitPattern: seed)))
+        try root.attributes.set("best_epoch", .int(Int64(bestEpoch)))
+        try root.attributes.set("parameter_count", .int(Int64(parameterCount)))
+        try Self.writeParameters(parameters, to: try root.createGroup("parameters"))
+        let h = try root.createGroup("history")
+        let e = history.count, t = blueprint.tasks.count
+        try h.write(history.map { Int32($0.epoch) }, shape: [e], to: "epoch")
+        try h.write(history.map(\.trainLoss), shape: [e], to: "train_loss")
+        try h.write(history.map(\.validationScore), shape: [e], to: "validation_score")
+        try h.write(history.flatMap(\.taskLosses), shape: [e, t], to: "task_loss")
+        try h.write(history.flatMap(\.validationMetrics), shape: [e, t], to: "validation_metric")
+    }
+
+    static func writeParameters(_ parameters: [(name: String, value: Matrix)], to group: H5Group) throws {
+        for p in parameters {
+            try group.write(p.value.storage, shape: [p.value.rows, p.value.cols], to: p.name)
+        }
+    }
+
+    static func readParameters(_ group: H5Group, names: [String], path: String) throws -> [(name: String, value: Matrix)] {
+        try names.map { name in
+            let d = try group.dataset(name)
+            guard d.shape.count == 2 else { throw ArtifactError(path: path, "\(group.path)/\(name) is not a matrix (shape \(d.shape))") }
+            return (name, Matrix(rows: d.shape[0], cols: d.shape[1], storage: try d.read(Float.self)))
+        }
+    }
+
+    public static func read(from path: String) throws -> ModelFile {
+        let file = try H5File.open(path)
+        let root = file.root
+        try ArtifactHeader.check(root, format: format, path: path)
+        return try readContent(root, path: path)
+    }
+
+    static func readContent(_ root: H5Group, path: String) throws -> ModelFile {
+        let json = try root.attributes.string("blueprint")
+        let blueprint: NetworkBlueprint
+        do { blueprint = try JSONDecoder().decode(NetworkBlueprint.self, from: Data(json.utf8)) } catch {
+            throw ArtifactError(path: path, "the blueprint attribute is not a valid network description: \(error)")
+        }
+        let seed = UInt64(bitPattern: try root.attributes.int("seed"))
+        // Parameter names and order come from the architecture itself.
+        let names = try NetworkFactory.make(blueprint, seed: seed).parameters.map(\.name)
+        let parameters = try readParameters(try root.group("parameters"), names: names, path: path)
+        let h = try root.group("history")
+        let epochs = try h.dataset("epoch").read(Int32.self)
+        let trainLoss = try h.dataset("train_loss").read(Double.self)
+        let score = try h.dataset("validation_score").read(Double.self)
+        let taskLoss = try h.dataset("task_loss").read(Double.self)
+        let metric = try h.dataset("validation_metric").read(Double.self)
+        let t = blueprint.tasks.count
+        guard trainLoss.count == epochs.count, score.count == epochs.count,
+              taskLoss.count == epochs.count * t, metric.count == epochs.count * t else {
+            throw ArtifactError(path: path, "/history arrays have inconsistent lengths")
+        }
+        let history = epochs.indices.map { i in
+            EpochRecord(epoch: Int(epochs[i]), trainLoss: trainLoss[i], taskLosses: Array(taskLoss[(i * t)..<((i + 1) * t)]),
+                        validationMetrics: Array(metric[(i * t)..<((i + 1) * t)]), validationScore: score[i],
+                        seconds: .nan, examplesPerSecond: .nan)
+        }
+        return ModelFile(role: try root.attributes.string("role"), name: try root.attributes.string("name"),
+                         blueprint: blueprint, seed: seed, parameters: parameters, history: history,
+                         bestEpoch: Int(try root.attributes.int("best_epoch")))
+    }
+}
+
+/// A training checkpoint: the model file layout plus everything `Trainer.restore` needs.
+public enum CheckpointFile {
+    public static func write(_ state: TrainerState, model: ModelFile, to path: String) throws {
+        try AtomicWrite.write(to: path) { temp in
+            let file = try H5File.create(temp)
+            let root = file.root
+            var m = model
+            m.parameters = model.parameters.map { ($0.name, Matrix(rows: $0.value.rows, cols: $0.value.cols, storage: state.parameters[$0.name]!)) }
+            m.history = state.history
+            m.bestEpoch = state.bestEpoch
+            try m.writeContent(root, format: ModelFile.checkpointFormat)
+            let s = try root.createGroup("state")
+            try s.attributes.set("epoch", .int(Int64(state.epoch)))
+            try s.attributes.set("best_score", .double(state.bestScore))
+            try s.attributes.set("optimizer_step", .int(Int64(state.optimizerStep)))
+            try s.attributes.set("shuffle_rng", .ints(state.shuffleRNG.map { Int64(bitPattern: $0) }))
+            try s.attributes.set("dropout_rng", .ints(state.dropoutRNG.map { Int64(bitPattern: $0) }))
+            try ModelFile.writeParameters(model.parameters.map { ($0.name, Matrix(rows: $0.value.rows, cols: $0.value.cols, storage: state.bestParameters[$0.name]!)) },
+                                          to: try root.createGroup("best"))
+            let o = try root.createGroup("optimizer")
+            for key in state.optimizerSlots.keys.sorted() {
+                let v = state.optimizerSlots[key]!
+                try o.write(v, shape: [v.count], to: key.replacingOccurrences(of: "/", with: ":"))
+            }
+            try file.close()
+        }
+    }
+
+    /// The model (current weights) and the state to resume from.
+    public static func read(from path: String) throws -> (model: ModelFile, state: TrainerState) {
+        let file = try H5File.open(path)
+        let root = file.root
+        try ArtifactHeader.check(root, format: ModelFile.checkpointFormat, path: path)
+        let model = try ModelFile.readContent(root, path: path)
+        let s = try root.group("state")
+        let names = model.parameters.map(\.name)
+        let best = try ModelFile.readParameters(try root.group("best"), names: names, path: path)
+        let o = try root.group("optimizer")
+        var slots: [String: [Float]] = [:]
+        for link in try o.children() {
+            slots[link.name.replacingOccurrences(of: ":", with: "/")] = try o.dataset(link.name).read(Float.self)
+        }
+        let state = TrainerState(
+            epoch: Int(try s.attributes.int("epoch")),
+            parameters: Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.value.storage) }),
+            bestParameters: Dictionary(uniqueKeysWithValues: best.map { ($0.name, $0.value.storage) }),
+            bestEpoch: model.bestEpoch, bestScore: try s.attributes.double("best_score"),
+            optimizerStep: Int(try s.attributes.int("optimizer_step")), optimizerSlots: slots,
+            shuffleRNG: try s.attributes.ints("shuffle_rng").map { UInt64(bitPattern: $0) },
+            dropoutRNG: try s.attributes.ints("dropout_rng").map { UInt64(bitPattern: $0) },
+            history: model.history)
+        return (model, state)
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys, so the same value always gives the same bytes.
+    public static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return e
+    }
+}

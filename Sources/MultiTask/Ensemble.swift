@@ -1,0 +1,46 @@
+import NN
+import Tensor
+
+/// How an ensemble's members are combined into one target distribution.
+public enum EnsembleCombine: String, Equatable, Sendable, CaseIterable {
+    /// mean_k softmax(z_k / T) — MT-DNN-KD.
+    case meanProbs = "mean-probs"
+    /// softmax(mean_k z_k / T) — TextBrewer.
+    case meanLogits = "mean-logits"
+}
+
+public enum Ensemble {
+    /// The ensemble's class probabilities at temperature T from K members' logits, each (N, C).
+    public static func probabilities(memberLogits: [Matrix], combine: EnsembleCombine, temperature: Float) -> Matrix {
+        precondition(!memberLogits.isEmpty, "an ensemble needs at least one member")
+        let (n, c) = (memberLogits[0].rows, memberLogits[0].cols)
+        var out = Matrix(rows: n, cols: c)
+        switch combine {
+        case .meanProbs:
+            var p = Matrix.empty
+            for z in memberLogits {
+                Softmax.probabilities(z, temperature: temperature, into: &p)
+                out.add(p)
+            }
+            let inv = 1 / Float(memberLogits.count)
+            for i in 0..<out.count { out.storage[i] *= inv }
+        case .meanLogits:
+            var mean = Matrix(rows: n, cols: c)
+            for z in memberLogits { mean.add(z) }
+            let inv = 1 / Float(memberLogits.count)
+            for i in 0..<mean.count { mean.storage[i] *= inv }
+            Softmax.probabilities(mean, temperature: temperature, into: &out)
+        }
+        return out
+    }
+
+    /// The members' mean of (N, 1) regression predictions.
+    public static func meanPrediction(_ members: [Matrix]) -> Matrix {
+        precondition(!members.isEmpty)
+        var out = Matrix(rows: members[0].rows, cols: members[0].cols)
+        for m in members { out.add(m) }
+        let inv = 1 / Float(members.count)
+        for i in 0..<out.count { out.storage[i] *= inv }
+        return out
+    }
+}

@@ -1,0 +1,46 @@
+import Tensor
+
+/// The targets of one task for every row of a split.
+public struct TaskTargets: Sendable {
+    public enum Labels: Sendable {
+        /// Class indices, −1 where the label is missing.
+        case classes([Int32])
+        /// Regression targets (standardised), NaN where missing.
+        case values([Float])
+    }
+    public var labels: Labels
+    /// The teachers' targets for every row, or nil (task without a teacher, or no distillation):
+    /// (N, C) class probabilities at the distillation temperature, or (N, 1) mean predictions.
+    public var soft: Matrix?
+
+    public init(labels: Labels, soft: Matrix? = nil) { self.labels = labels; self.soft = soft }
+
+    /// Number of rows with a label.
+    public var labelledCount: Int {
+        switch labels {
+        case .classes(let c): return c.lazy.filter { $0 >= 0 }.count
+        case .values(let v): return v.lazy.filter { !$0.isNaN }.count
+        }
+    }
+}
+
+/// Features and per-task targets of one split, rows aligned.
+public struct LabelledSet: Sendable {
+    /// (N, F)
+    public var x: Matrix
+    /// In the network's task order.
+    public var targets: [TaskTargets]
+
+    public init(x: Matrix, targets: [TaskTargets]) {
+        for t in targets {
+            switch t.labels {
+            case .classes(let c): precondition(c.count == x.rows, "labels and rows differ")
+            case .values(let v): precondition(v.count == x.rows, "targets and rows differ")
+            }
+            if let s = t.soft { precondition(s.rows == x.rows, "soft targets and rows differ") }
+        }
+        self.x = x; self.targets = targets
+    }
+
+    public var count: Int { x.rows }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// Checks that span sections of the pipeline file, run once every section has been read.
+extension SpecDraft {
+    /// Names that must refer to each other: a feature is not a label; teachers and task weights name tasks.
+    func checkReferences() throws {
+        for feature in data.features {
+            if let task = tasks.first(where: { $0.spec.column == feature.spec.column }) {
+                throw feature.node.error("column '\(feature.spec.column)' is the label of task '\(task.spec.name)' "
+                                         + "and cannot also be a feature")
+            }
+        }
+        let taskNames = tasks.map(\.spec.name)
+        func checkTask(_ name: String, _ node: SpecNode) throws {
+            guard !taskNames.contains(name) else { return }
+            throw node.error("no task named '\(name)'" + SpecSuggest.hint(for: name, in: taskNames, listing: "the tasks are"))
+        }
+        for teacher in teachers { try checkTask(teacher.task, teacher.node) }
+        for student in students ?? [] {
+            for weight in student.weightNodes { try checkTask(weight.task, weight.node) }
+        }
+    }
+
+    /// Every data file exists; then every feature and label column is in each file's columns
+    /// (the csv, or each of the split files), with the nearest column suggested for the first file.
+    func checkDataFiles(columnsOf: (_ path: String, _ delimiter: Character) throws -> [String]) throws {
+        for file in data.files {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isFolder) else {
+                throw file.node.error("no such file: \(file.path)")
+            }
+            guard !isFolder.boolValue else { throw file.node.error("\(file.path) is a folder, not a data file") }
+        }
+        guard let first = data.files.first else { return }
+        let firstColumns = try columns(of: first, columnsOf)
+        for (column, node, defaulted) in usedColumns {
+            try check(column, at: node, in: first, columns: firstColumns, defaulted: defaulted)
+        }
+        for file in data.files.dropFirst() {
+            let columns = try columns(of: file, columnsOf)
+            for (column, _, _) in usedColumns where !columns.contains(column) {
+                throw file.node.error("no column '\(column)' in \(file.written) (the file \(first.written) has it)")
+            }
+        }
+    }
+
+    /// Feature columns, then label columns, with the node that names each and whether
+    /// the column is a task's name taken by default.
+    private var usedColumns: [(column: String, node: SpecNode, defaulted: Bool)] {
+        data.features.map { ($0.spec.column, $0.node, false) }
+            + tasks.map { ($0.spec.column, $0.labelNode, $0.columnNode == nil) }
+    }
+
+    /// The column names of `file`: from its header, from `columns:`, or `c0`, `c1`, ….
+    private func columns(of file: SpecDataFile, _ columnsOf: (_ path: String, _ delimiter: Character) throws -> [String]) throws -> [String] {
+        let fields: [String]
+        do {
+            fields = try columnsOf(file.path, data.delimiter)
+        } catch {
+            throw file.node.error("cannot read the columns of \(file.written): \(error.localizedDescription)")
+        }
+        if data.header { return fields }
+        if let node = data.columnsNode {
+            guard data.columns.count == fields.count else {
+                throw node.error("\(data.columns.count) column names given, but \(file.written) has \(fields.count) columns")
+            }
+            return data.columns
+        }
+        return fields.indices.map { "c\($0)" }
+    }
+
+    /// Throws unless `column` is exactly one of `columns`, suggesting the nearest.
+    private func check(_ column: String, at node: SpecNode, in file: SpecDataFile, columns: [String],
+                       defaulted: Bool) throws {
+        let count = columns.filter { $0 == column }.count
+        if count == 1 { return }
+        if count > 1 { throw node.error("column '\(column)' appears \(count) times in the header of \(file.written)") }
+        let note = defaulted ? " (a task's column defaults to its name)" : ""
+        let hint: String
+        if let near = SpecSuggest.nearest(to: column, in: columns, within: max(2, column.count / 2)) {
+            hint = "; did you mean '\(near)'?"
+        } else {
+            hint = "; its columns are: " + SpecSuggest.list(columns)
+        }
+        throw node.error("no column '\(column)' in \(file.written)\(note)\(hint)")
+    }
+}

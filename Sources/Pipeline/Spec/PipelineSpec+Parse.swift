@@ -1,0 +1,135 @@
+import Foundation
+
+extension PipelineSpec {
+    /// Reads and validates a pipeline file.
+    ///
+    /// - Parameters:
+    ///   - path: the pipeline file, absolute or relative to the working directory; errors name
+    ///     it as given.
+    ///   - artifactsRoot: overrides the file's `artifacts:` key (relative to the working directory).
+    ///   - columnsOf: gets the absolute path of a data file and returns the fields of its first
+    ///     line: its column names when it has a header line (with `header: false` only their
+    ///     number is used). Called once per data file, after all of them are known to exist.
+    /// - Throws: `SpecError` for the first problem found; nothing is written anywhere.
+    public static func load(path: String, artifactsRoot: String? = nil,
+                            columnsOf: (_ path: String, _ delimiter: Character) throws -> [String]) throws -> PipelineSpec {
+        let absolute = SpecPaths.absolute(path)
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isFolder) else {
+            throw SpecError(file: path, message: "no such file: \(absolute)")
+        }
+        guard !isFolder.boolValue else {
+            throw SpecError(file: path, message: "\(absolute) is a folder, not a pipeline file")
+        }
+        guard let bytes = FileManager.default.contents(atPath: absolute) else {
+            throw SpecError(file: path, message: "cannot read \(absolute)")
+        }
+        guard let yaml = String(data: bytes, encoding: .utf8) else {
+            throw SpecError(file: path, message: "the file is not UTF-8 text")
+        }
+        return try parse(yaml: yaml, file: path, baseDirectory: (absolute as NSString).deletingLastPathComponent,
+                         artifactsRoot: artifactsRoot, columnsOf: columnsOf)
+    }
+
+    /// Validates the text of a pipeline file.
+    ///
+    /// Problems inside the file are reported in file order; then references between sections
+    /// (task names, feature and label columns); then the data files and their columns.
+    ///
+    /// - Parameters:
+    ///   - yaml: the file's text.
+    ///   - file: the file's name for messages, as the user gave it. `PipelineSpec.file` is this
+    ///     path if absolute, otherwise `baseDirectory` joined with its last component.
+    ///   - baseDirectory: the pipeline file's folder; relative paths in the file are resolved against it.
+    ///   - artifactsRoot, columnsOf: as for `load(path:artifactsRoot:columnsOf:)`.
+    public static func parse(yaml: String, file: String, baseDirectory: String, artifactsRoot: String? = nil,
+                             columnsOf: (_ path: String, _ delimiter: Character) throws -> [String]) throws -> PipelineSpec {
+        let base = SpecPaths.absolute(baseDirectory)
+        guard let root = try YAMLReader.read(yaml, file: file) else {
+            throw SpecError(file: file, message: "the file holds no settings; a pipeline needs at least name, data and tasks")
+        }
+        let draft = try SpecDraft(root: root, baseDirectory: base)
+        try draft.checkReferences()
+        try draft.checkDataFiles(columnsOf: columnsOf)
+        let absoluteFile = file.hasPrefix("/")
+            ? SpecPaths.normalized(file)
+            : SpecPaths.absolute((file as NSString).lastPathComponent, base: base)
+        let artifacts = artifactsRoot.map { SpecPaths.absolute($0) }
+            ?? draft.artifactsRoot
+            ?? SpecPaths.absolute("artifacts")
+        return draft.spec(file: absoluteFile, artifactsRoot: artifacts)
+    }
+}
+
+/// A pipeline file read section by section, each value checked on its own;
+/// `PipelineSpec+Checks` then checks what spans sections.
+struct SpecDraft {
+    static let keys = ["name", "seed", "artifacts", "data", "tasks", "teachers", "soft_targets", "students"]
+
+    var name: String
+    var seed: UInt64
+    /// From the file's `artifacts:` key, absolute; nil when not given.
+    var artifactsRoot: String?
+    var data: SpecDataDraft
+    var tasks: [SpecTaskDraft]
+    var teachers: [SpecTeacherDraft]
+    var softTargets: SoftTargetSpec
+    /// nil: not given, one default student.
+    var students: [SpecStudentDraft]?
+
+    /// Reads the top-level mapping.
+    init(root: SpecNode, baseDirectory: String) throws {
+        var name: String?, seed: UInt64 = 0, artifacts: String?
+        var data: SpecDataDraft?, tasks: [SpecTaskDraft]?
+        var teachers: [SpecTeacherDraft] = [], softTargets = SoftTargetSpec(), students: [SpecStudentDraft]?
+        try root.forEachEntry(keys: Self.keys, expected: "a mapping of pipeline settings (name, data, tasks, …)") { key, value in
+            switch key {
+            case "name":
+                name = try SpecDraft.identifier(value)
+            case "seed":
+                let number = try value.int()
+                try value.require(number >= 0, ">= 0")
+                seed = UInt64(number)
+            case "artifacts":
+                artifacts = SpecPaths.absolute(try value.nonEmptyString("a folder path"), base: baseDirectory)
+            case "data":
+                data = try SpecDataDraft(value, baseDirectory: baseDirectory)
+            case "tasks":
+                tasks = try SpecTaskDraft.readAll(value)
+            case "teachers":
+                teachers = try SpecTeacherDraft.readAll(value)
+            case "soft_targets":
+                softTargets = try SpecDraft.softTargets(value)
+            case "students":
+                students = try SpecStudentDraft.readAll(value)
+            default:
+                break
+            }
+        }
+        guard let name else { throw root.missing("name") }
+        guard let data else { throw root.missing("data") }
+        guard let tasks else { throw root.missing("tasks") }
+        self.name = name; self.seed = seed; self.artifactsRoot = artifacts; self.data = data
+        self.tasks = tasks; self.teachers = teachers; self.softTargets = softTargets; self.students = students
+    }
+
+    /// The validated spec: teachers in task order, the default student when none was given.
+    func spec(file: String, artifactsRoot: String) -> PipelineSpec {
+        let order = Dictionary(uniqueKeysWithValues: tasks.enumerated().map { ($1.spec.name, $0) })
+        let teacherSpecs = teachers.map(\.spec).sorted { (order[$0.task] ?? 0) < (order[$1.task] ?? 0) }
+        return PipelineSpec(name: name, file: file, artifactsRoot: artifactsRoot, seed: seed, data: data.spec,
+                            tasks: tasks.map(\.spec), teachers: teacherSpecs, softTargets: softTargets,
+                            students: students?.map(\.spec) ?? [SpecStudentDraft.defaultStudent])
+    }
+
+    /// A name of a pipeline, task or student: `[A-Za-z0-9][A-Za-z0-9_.-]*`.
+    static func identifier(_ node: SpecNode) throws -> String {
+        let text = try node.nonEmptyString("a name")
+        func isAlphanumeric(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber) }
+        guard let first = text.first, isAlphanumeric(first),
+              text.allSatisfy({ isAlphanumeric($0) || $0 == "_" || $0 == "." || $0 == "-" }) else {
+            throw node.error("invalid name '\(text)': use letters, digits, '_', '.' and '-', starting with a letter or digit")
+        }
+        return text
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+
+/// A validated pipeline file: which data, which tasks, which teachers, which students.
+///
+/// Built only by `PipelineSpec.load(path:)` / `PipelineSpec.parse(yaml:file:)`, which check
+/// everything before any stage runs. Every value here is already valid: stages do not re-check.
+/// Paths are absolute (resolved against the pipeline file's folder).
+public struct PipelineSpec: Equatable, Sendable {
+    /// Name of the pipeline; artifacts go to `<artifactsRoot>/<name>/`.
+    public var name: String
+    /// The pipeline file this spec was read from (absolute).
+    public var file: String
+    /// Folder that holds `<name>/`; `artifacts` next to the pipeline's project by default.
+    public var artifactsRoot: String
+    /// The seed that fixes every random choice of the run.
+    public var seed: UInt64
+    public var data: DataSpec
+    /// Tasks in file order; a task's index is its position here.
+    public var tasks: [TaskSpec]
+    /// One entry per task that has a teacher ensemble, in task order.
+    public var teachers: [TeacherSpec]
+    public var softTargets: SoftTargetSpec
+    /// Student variants in file order (names are unique).
+    public var students: [StudentSpec]
+
+    public init(name: String, file: String, artifactsRoot: String, seed: UInt64, data: DataSpec,
+                tasks: [TaskSpec], teachers: [TeacherSpec], softTargets: SoftTargetSpec, students: [StudentSpec]) {
+        self.name = name; self.file = file; self.artifactsRoot = artifactsRoot; self.seed = seed
+        self.data = data; self.tasks = tasks; self.teachers = teachers
+        self.softTargets = softTargets; self.students = students
+    }
+
+    /// `<artifactsRoot>/<name>`
+    public var artifactsDirectory: String { (artifactsRoot as NSString).appendingPathComponent(name) }
+
+    public func teacher(for task: String) -> TeacherSpec? { teachers.first { $0.task == task } }
+}
+
+/// Where the rows come from and how columns become features.
+public struct DataSpec: Equatable, Sendable {
+    public enum Source: Equatable, Sendable {
+        /// One CSV (plain or .gz), split by `split` fractions with the pipeline seed.
+        case single(path: String, split: SplitFractions)
+        /// Given files per split; `val` may be nil, then `valFraction` of train is held out.
+        case files(train: String, val: String?, test: String, valFraction: Double)
+    }
+    public var source: Source
+    /// Whether the CSV files have a header line. Without one, columns are named by
+    /// `columnNames` when given, else `c0`, `c1`, … .
+    public var header: Bool
+    /// Column names when `header` is false (may be empty: then `c<i>`).
+    public var columnNames: [String]
+    /// Field separator, "," by default.
+    public var delimiter: Character
+    /// Cell values (after trimming surrounding white space) that mean "missing". Default ["", "NA", "?"].
+    public var missingValues: [String]
+    /// Feature columns, in file order of declaration.
+    public var features: [FeatureSpec]
+    /// What to do with a row whose *feature* is missing (labels are masked, never dropped).
+    public var missingFeatures: MissingFeaturePolicy
+    /// Optional cap on categories per categorical feature: rarer ones go to "<other>". nil = no cap.
+    public var maxCategories: Int?
+
+    public init(source: Source, header: Bool = true, columnNames: [String] = [], delimiter: Character = ",",
+                missingValues: [String] = ["", "NA", "?"], features: [FeatureSpec],
+                missingFeatures: MissingFeaturePolicy = .dropRow, maxCategories: Int? = nil) {
+        self.source = source; self.header = header; self.columnNames = columnNames; self.delimiter = delimiter
+        self.missingValues = missingValues; self.features = features
+        self.missingFeatures = missingFeatures; self.maxCategories = maxCategories
+    }
+}
+
+public struct SplitFractions: Equatable, Sendable {
+    public var train: Double, val: Double, test: Double
+    public init(train: Double, val: Double, test: Double) { self.train = train; self.val = val; self.test = test }
+}
+
+public enum MissingFeaturePolicy: String, Equatable, Sendable, CaseIterable {
+    /// Drop the row from every split.
+    case dropRow = "drop-row"
+    /// Numeric: training mean (i.e. 0 after standardisation); categorical: an extra "<missing>" category.
+    case imputeMean = "impute-mean"
+}
+
+public struct FeatureSpec: Equatable, Sendable {
+    public enum Kind: String, Equatable, Sendable, CaseIterable { case numeric, categorical }
+    public var column: String
+    public var kind: Kind
+    public init(column: String, kind: Kind) { self.column = column; self.kind = kind }
+}
+
+public struct TaskSpec: Equatable, Sendable {
+    public enum Kind: String, Equatable, Sendable, CaseIterable { case classification, regression }
+    public var name: String
+    /// CSV column holding the label (defaults to `name`).
+    public var column: String
+    public var kind: Kind
+    /// Classification only: a label is positive/true when the cell equals one of these
+    /// (turns any column into a binary task, e.g. marital status == "Never married").
+    /// Empty: classes are the distinct values seen in the training split, sorted.
+    public var positiveValues: [String]
+    public init(name: String, column: String, kind: Kind, positiveValues: [String] = []) {
+        self.name = name; self.column = column; self.kind = kind; self.positiveValues = positiveValues
+    }
+}
+
+/// Settings shared by every network the pipeline trains.
+public struct TrainingSpec: Equatable, Sendable {
+    public enum Optimizer: String, Equatable, Sendable, CaseIterable { case adam, sgd }
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Double
+    public var optimizer: Optimizer
+    /// SGD momentum (ignored by Adam).
+    public var momentum: Double
+    /// L2 weight decay added to gradients (0 = off).
+    public var weightDecay: Double
+    public init(epochs: Int, batchSize: Int, learningRate: Double, optimizer: Optimizer = .adam,
+                momentum: Double = 0.9, weightDecay: Double = 0) {
+        self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate
+        self.optimizer = optimizer; self.momentum = momentum; self.weightDecay = weightDecay
+    }
+}
+
+/// An ensemble of `members` single-task MLPs for one task, differing by seed.
+public struct TeacherSpec: Equatable, Sendable {
+    public var task: String
+    public var members: Int
+    public var hidden: [Int]
+    public var dropout: Double
+    public var training: TrainingSpec
+    public init(task: String, members: Int, hidden: [Int], dropout: Double, training: TrainingSpec) {
+        self.task = task; self.members = members; self.hidden = hidden; self.dropout = dropout; self.training = training
+    }
+}
+
+public struct SoftTargetSpec: Equatable, Sendable {
+    public enum Combine: String, Equatable, Sendable, CaseIterable {
+        /// Average the members' class probabilities (MT-DNN-KD).
+        case meanProbs = "mean-probs"
+        /// Average the members' logits, then softmax (TextBrewer).
+        case meanLogits = "mean-logits"
+    }
+    public var combine: Combine
+    /// Temperature T > 0 at which targets are made (and the student's soft loss is taken).
+    public var temperature: Double
+    public init(combine: Combine = .meanProbs, temperature: Double = 1) {
+        self.combine = combine; self.temperature = temperature
+    }
+}
+
+/// One student variant: a multi-task network and how it is trained.
+public struct StudentSpec: Equatable, Sendable {
+    public enum Architecture: String, Equatable, Sendable, CaseIterable {
+        /// Shared trunk, one linear head per task.
+        case hardSharing = "hard-sharing"
+    }
+    public enum Distill: String, Equatable, Sendable, CaseIterable {
+        /// Hard labels and the teachers' soft targets (tasks without a teacher: hard only).
+        case soft
+        /// Hard labels only: the no-KD baseline.
+        case none
+    }
+    public var name: String
+    public var architecture: Architecture
+    /// Trunk widths (hard sharing).
+    public var hidden: [Int]
+    public var dropout: Double
+    public var distill: Distill
+    /// Weight α of the soft loss: L = (1-α)·hard + α·T²·soft.
+    public var alpha: Double
+    /// Loss weight per task name; tasks not listed weigh 1.
+    public var taskWeights: [String: Double]
+    public var training: TrainingSpec
+    public init(name: String, architecture: Architecture, hidden: [Int], dropout: Double, distill: Distill,
+                alpha: Double, taskWeights: [String: Double], training: TrainingSpec) {
+        self.name = name; self.architecture = architecture; self.hidden = hidden; self.dropout = dropout
+        self.distill = distill; self.alpha = alpha; self.taskWeights = taskWeights; self.training = training
+    }
+}

@@ -1,0 +1,47 @@
+/// The settings teachers and students share: network shape and training.
+struct SpecNetworkDraft {
+    static let keys = ["hidden", "dropout", "epochs", "batch_size", "learning_rate", "optimizer", "momentum", "weight_decay"]
+
+    /// Hidden layer widths, each >= 1, at least one.
+    var hidden = [64]
+    /// 0 <= dropout < 1.
+    var dropout = 0.1
+    var training = TrainingSpec(epochs: 30, batchSize: 32, learningRate: 0.001, optimizer: .adam,
+                                momentum: 0.9, weightDecay: 0)
+
+    /// Reads one of `keys`.
+    mutating func read(_ key: String, _ value: SpecNode) throws {
+        switch key {
+        case "hidden":
+            let items = try value.items(of: "integers")
+            guard !items.isEmpty else { throw value.error("hidden must list at least one layer width") }
+            hidden = try items.map { item in
+                let width = try item.int()
+                try item.require(width >= 1, ">= 1")
+                return width
+            }
+        case "dropout":
+            dropout = try value.number()
+            try value.require(dropout >= 0 && dropout < 1, ">= 0 and < 1")
+        case "epochs":
+            training.epochs = try value.int()
+            try value.require(training.epochs >= 1, ">= 1")
+        case "batch_size":
+            training.batchSize = try value.int()
+            try value.require(training.batchSize >= 1, ">= 1")
+        case "learning_rate":
+            training.learningRate = try value.number()
+            try value.require(training.learningRate > 0, "> 0")
+        case "optimizer":
+            training.optimizer = try value.choice(TrainingSpec.Optimizer.self)
+        case "momentum":
+            training.momentum = try value.number()
+            try value.require(training.momentum >= 0 && training.momentum < 1, ">= 0 and < 1")
+        case "weight_decay":
+            training.weightDecay = try value.number()
+            try value.require(training.weightDecay >= 0, ">= 0")
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Artifacts
+import NN
+import Foundation
+import Metrics
+import MultiTask
+import Report
+import Tensor
+
+/// `evaluate`: test-split metrics of every teacher member, every ensemble and every student,
+/// with parameter counts. Writes `report/metrics.json` and `report/report.md`.
+public struct EvaluateStage {
+    public let context: StageContext
+    public init(context: StageContext) { self.context = context }
+
+    @discardableResult
+    public func run(dataset: PreparedDataset) throws -> EvaluationReport {
+        let spec = context.spec
+        guard let test = dataset.split("test") else { throw ArtifactError(path: context.layout.dataset, "has no test split") }
+        var models: [ModelEvaluation] = []
+        for teacher in spec.teachers {
+            let t = dataset.taskIndex(teacher.task)!
+            let info = dataset.tasks[t]
+            var outputs: [Matrix] = []
+            var total = 0
+            for member in 0..<teacher.members {
+                let model = try ModelFile.read(from: context.layout.teacherMember(task: teacher.task, member: member))
+                let out = try model.makeNetwork().predict(test.x)[0]
+                outputs.append(out)
+                total += model.parameterCount
+                models.append(ModelEvaluation(name: "\(teacher.task)/member-\(member)", role: .teacherMember,
+                                              architecture: "mlp", parameters: model.parameterCount,
+                                              tasks: [teacher.task: Self.metrics(outputs: out, isProbability: false, task: info, labels: test.labels[t])]))
+            }
+            // The ensemble predicts as its soft targets are made, at temperature 1.
+            let ensemble: Matrix
+            if info.kind == .classification {
+                ensemble = Ensemble.probabilities(memberLogits: outputs, combine: EnsembleCombine(rawValue: spec.softTargets.combine.rawValue)!, temperature: 1)
+            } else {
+                ensemble = Ensemble.meanPrediction(outputs)
+            }
+            models.append(ModelEvaluation(name: "\(teacher.task)/ensemble", role: .teacherEnsemble, architecture: "ensemble",
+                                          parameters: total,
+                                          tasks: [teacher.task: Self.metrics(outputs: ensemble, isProbability: true, task: info, labels: test.labels[t])]))
+        }
+        for student in spec.students {
+            let model = try ModelFile.read(from: context.layout.student(student.name))
+            let outputs = try model.makeNetwork().predict(test.x)
+            var tasks: [String: TaskMetrics] = [:]
+            for (t, info) in dataset.tasks.enumerated() {
+                tasks[info.name] = Self.metrics(outputs: outputs[t], isProbability: false, task: info, labels: test.labels[t])
+            }
+            models.append(ModelEvaluation(name: student.name, role: .student, architecture: model.blueprint.architecture,
+                                          parameters: model.parameterCount, tasks: tasks))
+        }
+        let report = EvaluationReport(
+            pipeline: spec.name, split: "test",
+            tasks: dataset.tasks.map { .init(name: $0.name, kind: $0.kind.rawValue, classes: $0.classes, hasTeacher: spec.teacher(for: $0.name) != nil) },
+            models: models)
+        try report.write(to: context.layout.metrics)
+        try AtomicWrite.write(Data(("# \(spec.name): test metrics\n\n" + ComparisonTable.markdown(report)).utf8), to: context.layout.reportMarkdown)
+        return report
+    }
+
+    /// Metrics of one model's outputs for one task: logits (or, when `isProbability`, class
+    /// probabilities) for classification; standardised predictions for regression.
+    static func metrics(outputs: Matrix, isProbability: Bool, task: TaskInfo, labels: TaskTargets.Labels) -> TaskMetrics {
+        switch labels {
+        case .classes(let y):
+            let probs = isProbability ? outputs : Softmax.probabilities(outputs)
+            let c = probs.cols
+            let predicted = Metrics.argmax(probabilities: probs.storage, classCount: c)
+            var auc: Double? = nil
+            if c == 2 {
+                auc = Metrics.rocAUC(scores: (0..<probs.rows).map { probs[$0, 1] }, labels: y)
+            }
+            return TaskMetrics(rows: y.lazy.filter { $0 >= 0 }.count,
+                               accuracy: Metrics.accuracy(predicted: predicted, labels: y),
+                               macroF1: Metrics.macroF1(predicted: predicted, labels: y, classCount: c),
+                               auc: auc,
+                               logLoss: Metrics.logLoss(probabilities: probs.storage, labels: y, classCount: c))
+        case .values(let v):
+            let pred = outputs.storage.map { Double($0) * task.labelStd + task.labelMean }
+            let target = v.map(Double.init)
+            return TaskMetrics(rows: v.lazy.filter { !$0.isNaN }.count,
+                               rmse: Metrics.rmse(predicted: pred, targets: target), r2: Metrics.r2(predicted: pred, targets: target))
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Artifacts
+import Foundation
+import MultiTask
+import Tensor
+
+/// `student:<variant>`: one multi-task network trained on hard labels and, for tasks with a
+/// teacher (unless `distill: none`), the ensemble's soft targets. Writes `students/<variant>.h5`.
+public struct StudentStage {
+    public let context: StageContext
+    public let student: StudentSpec
+    public init(context: StageContext, student: StudentSpec) { self.context = context; self.student = student }
+
+    public func run(dataset: PreparedDataset) throws {
+        let spec = context.spec
+        let all = Array(dataset.tasks.indices)
+        var train = try dataset.labelledSet("train", tasks: all)
+        let val = try dataset.labelledSet("val", tasks: all)
+        if student.distill == .soft && !spec.teachers.isEmpty {
+            let soft = try SoftTargetsFile.read(from: context.layout.softTargets)
+            for (t, info) in dataset.tasks.enumerated() {
+                guard let s = soft.task(info.name) else { continue }
+                guard s.targets.rows == train.count else {
+                    throw ArtifactError(path: context.layout.softTargets, "/\(info.name) has \(s.targets.rows) rows, the training split \(train.count); re-run soft-targets")
+                }
+                var targets = s.targets
+                if info.kind == .regression {
+                    for i in 0..<targets.count { targets.storage[i] = (targets.storage[i] - Float(info.labelMean)) / Float(info.labelStd) }
+                }
+                train.targets[t].soft = targets
+            }
+        }
+        let seed = Seeds.student(spec, variant: student.name)
+        let net: MultiTaskNetwork
+        switch student.architecture {
+        case .hardSharing:
+            net = HardSharingNetwork(inputs: dataset.features.count, hidden: student.hidden, dropout: Float(student.dropout),
+                                     tasks: dataset.tasks.map(\.head), seed: seed)
+        }
+        let weights = dataset.tasks.map { Float(student.taskWeights[$0.name] ?? 1) }
+        let settings = student.training.trainerSettings(alpha: student.alpha, temperature: spec.softTargets.temperature,
+                                                        taskWeights: weights, seed: seed)
+        let names = dataset.tasks.map(\.name)
+        let history = try Trainer(network: net, settings: settings).fit(train: train, validation: val) { record, _ in
+            let metrics = zip(names, record.validationMetrics).map { "\($0) \(Format.fixed($1, 3))" }.joined(separator: " ")
+            context.console.info("  \(student.name)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val \(metrics)  \(Format.count(record.examplesPerSecond)) ex/s")
+        }
+        let best = history.epochs[history.bestEpoch - 1]
+        context.console.info("  \(student.name): best epoch \(history.bestEpoch), val score \(Format.fixed(best.validationScore)), \(net.parameterCount) parameters, \(Format.seconds(history.seconds))")
+        try ModelFile(role: "student", name: student.name, network: net, seed: seed, history: history)
+            .write(to: context.layout.student(student.name))
+    }
+}

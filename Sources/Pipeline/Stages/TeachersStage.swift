@@ -1,0 +1,78 @@
+import Artifacts
+import Foundation
+import MultiTask
+import Tensor
+
+/// `teachers`: for every task with a teacher, an ensemble of K single-task MLPs that differ
+/// by seed, each trained on the task's labelled training rows and kept at its best
+/// validation epoch. Writes `teachers/<task>/member-<k>.h5`.
+public struct TeachersStage {
+    public let context: StageContext
+    public init(context: StageContext) { self.context = context }
+
+    public func run(dataset: PreparedDataset) throws {
+        for teacher in context.spec.teachers {
+            for member in 0..<teacher.members {
+                try trainMember(teacher, member: member, dataset: dataset)
+            }
+        }
+    }
+
+    func trainMember(_ teacher: TeacherSpec, member: Int, dataset: PreparedDataset) throws {
+        let spec = context.spec
+        let t = dataset.taskIndex(teacher.task)!
+        let train = try dataset.labelledSet("train", tasks: [t], labelledOnly: true)
+        let val = try dataset.labelledSet("val", tasks: [t], labelledOnly: true)
+        let seed = Seeds.teacher(spec, task: teacher.task, member: member)
+        let net = HardSharingNetwork(inputs: dataset.features.count, hidden: teacher.hidden, dropout: Float(teacher.dropout),
+                                     tasks: [dataset.tasks[t].head], seed: seed)
+        let settings = teacher.training.trainerSettings(taskWeights: [1], seed: seed)
+        let label = "\(teacher.task) member \(member + 1)/\(teacher.members)"
+        let metricName = dataset.tasks[t].kind == .classification ? "acc" : "R²"
+        let history = try Trainer(network: net, settings: settings).fit(train: train, validation: val) { record, _ in
+            context.console.info("  \(label)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val \(metricName) \(Format.fixed(record.validationMetrics[0]))  \(Format.count(record.examplesPerSecond)) ex/s")
+        }
+        let best = history.epochs[history.bestEpoch - 1]
+        context.console.info("  \(label): best epoch \(history.bestEpoch), val \(metricName) \(Format.fixed(best.validationMetrics[0])), \(net.parameterCount) parameters, \(Format.seconds(history.seconds))")
+        try ModelFile(role: "teacher", name: "\(teacher.task)/member-\(member)", network: net, seed: seed, history: history)
+            .write(to: context.layout.teacherMember(task: teacher.task, member: member))
+    }
+}
+
+/// `soft-targets`: every teacher member's outputs on the training split, and the ensemble's
+/// targets combined at the pipeline's temperature. Writes `soft-targets.h5`.
+public struct SoftTargetsStage {
+    public let context: StageContext
+    public init(context: StageContext) { self.context = context }
+
+    public func run(dataset: PreparedDataset) throws {
+        let spec = context.spec
+        guard let train = dataset.split("train") else { throw ArtifactError(path: context.layout.dataset, "has no train split") }
+        var tasks: [TaskSoftTargets] = []
+        let combine = EnsembleCombine(rawValue: spec.softTargets.combine.rawValue)!
+        for teacher in spec.teachers {
+            let t = dataset.taskIndex(teacher.task)!
+            let info = dataset.tasks[t]
+            var outputs: [Matrix] = []
+            var validation: [Double] = []
+            for member in 0..<teacher.members {
+                let model = try ModelFile.read(from: context.layout.teacherMember(task: teacher.task, member: member))
+                let net = try model.makeNetwork()
+                var out = net.predict(train.x)[0]
+                if info.kind == .regression {
+                    for i in 0..<out.count { out.storage[i] = out.storage[i] * Float(info.labelStd) + Float(info.labelMean) }
+                }
+                outputs.append(out)
+                validation.append(model.history[model.bestEpoch - 1].validationMetrics[0])
+            }
+            let targets = info.kind == .classification
+                ? Ensemble.probabilities(memberLogits: outputs, combine: combine, temperature: Float(spec.softTargets.temperature))
+                : Ensemble.meanPrediction(outputs)
+            tasks.append(TaskSoftTargets(task: teacher.task, kind: info.kind, memberOutputs: outputs, targets: targets,
+                                         memberValidation: validation))
+            context.console.info("  \(teacher.task): \(teacher.members) members × \(train.x.rows) rows, combined by \(combine.rawValue) at T=\(spec.softTargets.temperature)")
+        }
+        try SoftTargetsFile(temperature: spec.softTargets.temperature, combine: combine.rawValue, tasks: tasks)
+            .write(to: context.layout.softTargets)
+    }
+}

@@ -1,0 +1,97 @@
+/// A row-major float32 matrix in one contiguous buffer.
+///
+/// Value semantics (copy-on-write through `Array`). Layers keep their output matrices
+/// between steps and `resize` them in place, so a training step allocates nothing once
+/// the first batch has been seen.
+public struct Matrix: Equatable, Sendable {
+    public private(set) var rows: Int
+    public private(set) var cols: Int
+    /// rows × cols values, row after row.
+    public var storage: [Float]
+
+    /// A rows × cols matrix filled with `value`.
+    public init(rows: Int, cols: Int, repeating value: Float = 0) {
+        precondition(rows >= 0 && cols >= 0, "matrix dimensions must be non-negative")
+        self.rows = rows
+        self.cols = cols
+        self.storage = [Float](repeating: value, count: rows * cols)
+    }
+
+    /// A rows × cols matrix over `storage` (row-major, count must be rows × cols).
+    public init(rows: Int, cols: Int, storage: [Float]) {
+        precondition(storage.count == rows * cols, "storage has \(storage.count) values, expected \(rows)×\(cols)")
+        self.rows = rows
+        self.cols = cols
+        self.storage = storage
+    }
+
+    /// The 0 × 0 matrix, used to release cached activations.
+    public static let empty = Matrix(rows: 0, cols: 0)
+
+    public var count: Int { rows * cols }
+    public var shape: (rows: Int, cols: Int) { (rows, cols) }
+
+    @inlinable
+    public subscript(row: Int, col: Int) -> Float {
+        get { storage[row * cols + col] }
+        set { storage[row * cols + col] = newValue }
+    }
+
+    /// Changes the shape, keeping the buffer when the element count is unchanged.
+    /// Contents are unspecified afterwards unless the count was unchanged (then kept).
+    public mutating func resize(rows: Int, cols: Int) {
+        if rows * cols != storage.count {
+            storage = [Float](repeating: 0, count: rows * cols)
+        }
+        self.rows = rows
+        self.cols = cols
+    }
+
+    /// Sets every element to `value`.
+    public mutating func fill(_ value: Float) {
+        storage.withUnsafeMutableBufferPointer { p in
+            for i in p.indices { p[i] = value }
+        }
+    }
+
+    /// The values of row `r`.
+    public func row(_ r: Int) -> ArraySlice<Float> { storage[(r * cols)..<((r + 1) * cols)] }
+
+    /// Rows `indices` gathered into `out` (resized to indices.count × cols).
+    public func gatherRows(_ indices: ArraySlice<Int>, into out: inout Matrix) {
+        out.resize(rows: indices.count, cols: cols)
+        let c = cols
+        storage.withUnsafeBufferPointer { src in
+            out.storage.withUnsafeMutableBufferPointer { dst in
+                var o = 0
+                for r in indices {
+                    (dst.baseAddress! + o).update(from: src.baseAddress! + r * c, count: c)
+                    o += c
+                }
+            }
+        }
+    }
+
+    /// Rows `range` as a new matrix.
+    public func rows(_ range: Range<Int>) -> Matrix {
+        Matrix(rows: range.count, cols: cols, storage: Array(storage[(range.lowerBound * cols)..<(range.upperBound * cols)]))
+    }
+
+    /// self += other (same shape).
+    public mutating func add(_ other: Matrix, scale: Float = 1) {
+        precondition(other.rows == rows && other.cols == cols, "shape mismatch \(rows)×\(cols) vs \(other.rows)×\(other.cols)")
+        other.storage.withUnsafeBufferPointer { o in
+            storage.withUnsafeMutableBufferPointer { s in
+                for i in s.indices { s[i] = o[i] * scale + s[i] }
+            }
+        }
+    }
+
+    /// Largest |a - b| over all elements (same shape).
+    public func maxAbsDifference(_ other: Matrix) -> Float {
+        precondition(other.count == count)
+        var m: Float = 0
+        for i in 0..<count { m = Swift.max(m, abs(storage[i] - other.storage[i])) }
+        return m
+    }
+}
