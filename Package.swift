@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mtkd", targets: ["mtkd"]),
-        .library(name: "MTKD", targets: ["HDF5", "Tensor", "NN", "Metrics", "Tabular", "MultiTask", "Artifacts", "Report", "Pipeline"]),
+        .library(name: "MTKD", targets: ["HDF5", "Tensor", "NN", "Metrics", "Tabular", "MultiTask", "Artifacts", "Inspect", "Report", "Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,8 +36,10 @@ let package = Package(
         // Multi-task networks and their trainer.
         .target(name: "MultiTask", dependencies: ["NN", "Tensor", "Metrics"], swiftSettings: optimised),
         // The schemas of every artifact file, written in one place.
-        .target(name: "Artifacts", dependencies: ["HDF5", "Tensor", "NN", "MultiTask",
-                                                  .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Artifacts", dependencies: ["HDF5", "Tensor", "NN", "MultiTask"]),
+        // What an artifact holds and means (`mtkd inspect`); reads files only.
+        .target(name: "Inspect", dependencies: ["Artifacts", "HDF5", "Metrics", "MultiTask", "NN", "Tensor",
+                                                .product(name: "Crypto", package: "swift-crypto")]),
         // Comparison tables (Markdown, later HTML) from artifact files only.
         .target(name: "Report", dependencies: ["Artifacts"]),
         // Pipeline spec, stages and runner.
@@ -45,7 +47,7 @@ let package = Package(
                                                  .product(name: "Yams", package: "Yams"),
                                                  .product(name: "Crypto", package: "swift-crypto")]),
         // The command line: thin.
-        .executableTarget(name: "mtkd", dependencies: ["Pipeline", "Artifacts", "Report",
+        .executableTarget(name: "mtkd", dependencies: ["Pipeline", "Artifacts", "Inspect", "Report",
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], exclude: ["reference_metrics.py"]),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "NN", "Tensor"]),
+        .testTarget(name: "InspectTests", dependencies: ["Inspect", "Artifacts", "HDF5", "MultiTask", "Tensor"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Artifacts", "HDF5"]),
     ],
     swiftLanguageModes: [.v5]

@@ -11,7 +11,7 @@ public struct ArtifactError: Error, LocalizedError, Equatable, Sendable {
 /// Writes files so that a reader never sees a half-written one: the content goes to a
 /// temporary name in the same folder and is renamed into place only when complete.
 public enum AtomicWrite {
-    /// Temporary file names carry this marker; anything with it is debris of an interrupted write.
+    /// Temporary file names start with this marker; anything with it is debris of an interrupted write.
     public static let marker = ".partial-"
 
     /// Calls `body` with a temporary path next to `path`; on success renames it to `path`.

@@ -9,7 +9,7 @@ import Tensor
 ///
 /// ```
 /// /                          attrs mtkd_format="model" | "checkpoint", mtkd_version, role, name,
-///                                  blueprint (JSON), seed, best_epoch, parameter_count
+///                                  blueprint (JSON), seed, best_epoch, parameter_count, fingerprint
 /// /parameters/<param>        (rows, cols) f32   e.g. trunk.0.weight (in, out), head.species.bias (1, C)
 /// /history/epoch             (E) i32
 /// /history/train_loss        (E) f64
@@ -35,16 +35,27 @@ public struct ModelFile {
     public var parameters: [(name: String, value: Matrix)]
     public var history: [EpochRecord]
     public var bestEpoch: Int
+    /// SHA-256 of everything that determined this network (settings, seed, data); a finished
+    /// file or checkpoint is reused only when it matches.
+    public var fingerprint: String
 
     public init(role: String, name: String, blueprint: NetworkBlueprint, seed: UInt64,
-                parameters: [(name: String, value: Matrix)], history: [EpochRecord], bestEpoch: Int) {
+                parameters: [(name: String, value: Matrix)], history: [EpochRecord], bestEpoch: Int, fingerprint: String = "") {
         self.role = role; self.name = name; self.blueprint = blueprint; self.seed = seed
-        self.parameters = parameters; self.history = history; self.bestEpoch = bestEpoch
+        self.parameters = parameters; self.history = history; self.bestEpoch = bestEpoch; self.fingerprint = fingerprint
     }
 
-    public init(role: String, name: String, network: MultiTaskNetwork, seed: UInt64, history: TrainingHistory) {
+    public init(role: String, name: String, network: MultiTaskNetwork, seed: UInt64, history: TrainingHistory, fingerprint: String = "") {
         self.init(role: role, name: name, blueprint: network.blueprint, seed: seed,
-                  parameters: network.parameters.map { ($0.name, $0.value) }, history: history.epochs, bestEpoch: history.bestEpoch)
+                  parameters: network.parameters.map { ($0.name, $0.value) }, history: history.epochs,
+                  bestEpoch: history.bestEpoch, fingerprint: fingerprint)
+    }
+
+    /// The fingerprint recorded in a model or checkpoint file, nil when the file does not exist.
+    public static func fingerprint(at path: String) throws -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let root = try H5File.open(path).root
+        return root.attributes.contains("fingerprint") ? try root.attributes.string("fingerprint") : ""
     }
 
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
@@ -74,6 +85,7 @@ public struct ModelFile {
         try root.attributes.set("seed", .int(Int64(bitPattern: seed)))
         try root.attributes.set("best_epoch", .int(Int64(bestEpoch)))
         try root.attributes.set("parameter_count", .int(Int64(parameterCount)))
+        try root.attributes.set("fingerprint", .string(fingerprint))
         try Self.writeParameters(parameters, to: try root.createGroup("parameters"))
         let h = try root.createGroup("history")
         let e = history.count, t = blueprint.tasks.count
@@ -133,7 +145,8 @@ public struct ModelFile {
         }
         return ModelFile(role: try root.attributes.string("role"), name: try root.attributes.string("name"),
                          blueprint: blueprint, seed: seed, parameters: parameters, history: history,
-                         bestEpoch: Int(try root.attributes.int("best_epoch")))
+                         bestEpoch: Int(try root.attributes.int("best_epoch")),
+                         fingerprint: root.attributes.contains("fingerprint") ? try root.attributes.string("fingerprint") : "")
     }
 }
 

@@ -9,7 +9,7 @@ struct MTKD: ParsableCommand {
         commandName: "mtkd",
         abstract: "Train teacher ensembles, cache their soft targets in HDF5, and distil them into one multi-task student.",
         version: "0.1.0",
-        subcommands: [RunCommand.self])
+        subcommands: [RunCommand.self, StatusCommand.self])
 }
 
 /// Options every pipeline command shares.
@@ -55,6 +55,8 @@ enum CLIError: Error {
             e.exit()
         } catch let e as SpecError {
             CLIError.usage(e.errorDescription ?? "\(e)").exit()
+        } catch let e as RunLock.Busy {
+            CLIError.failed(e.errorDescription ?? "\(e)").exit()
         } catch let e as ExitCode {
             throw e
         } catch {

@@ -12,6 +12,15 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "OpenBLAS threads for matrix products (1 is deterministic and fastest per core).")
     var threads: Int = 1
 
+    @Flag(name: .long, help: "Run the selected stages even if they are up to date.")
+    var force = false
+
+    @Option(name: .long, help: "Re-run this stage and everything after it (e.g. teachers, soft-targets, student:kd).")
+    var from: String?
+
+    @Option(name: .long, help: "Run only this stage (when stale, or always with --force).")
+    var only: String?
+
     @Flag(name: .long, help: "Print only the final table.")
     var quiet = false
 
@@ -22,8 +31,13 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         try CLIError.handle {
             let spec = try pipeline.load()
-            let runner = PipelineRunner(spec: spec, console: Console(quiet: quiet), options: RunOptions(threads: threads))
-            try runner.run()
+            let options = RunOptions(threads: threads, force: force, from: from, only: only)
+            do {
+                try PipelineRunner.validate(options, spec: spec)
+            } catch let e as RunOptionError {
+                throw CLIError.usage(e.message)
+            }
+            try PipelineRunner(spec: spec, console: Console(quiet: quiet), options: options).run()
         }
     }
 }

@@ -7,6 +7,9 @@ public final class Console: @unchecked Sendable {
     public let isTerminal: Bool
     public let quiet: Bool
     private var captured: [String]?
+    /// Whether the last line written was a transient progress line (terminal only).
+    private var progressShown = false
+    private var networkTimings: [String: (seconds: Double, examplesPerSecond: Double)] = [:]
 
     public init(quiet: Bool = false, capture: Bool = false) {
         self.quiet = quiet
@@ -22,8 +25,31 @@ public final class Console: @unchecked Sendable {
         lock.withLock {
             if captured != nil { captured!.append(line); return }
             guard !quiet else { return }
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            let clear = progressShown ? "\r\u{1B}[2K" : ""
+            progressShown = false
+            FileHandle.standardError.write(Data((clear + line + "\n").utf8))
         }
+    }
+
+    /// A per-epoch progress line: rewritten in place on a terminal, one line each otherwise
+    /// (so logs keep the whole training curve).
+    public func progress(_ line: String) {
+        guard isTerminal, captured == nil else { return info(line) }
+        lock.withLock {
+            guard !quiet else { return }
+            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+            progressShown = true
+        }
+    }
+
+    /// Notes how long a network trained (collected into timings.json by the runner).
+    public func record(network: String, seconds: Double, examplesPerSecond: Double) {
+        lock.withLock { networkTimings[network] = (seconds, examplesPerSecond) }
+    }
+
+    /// The networks recorded since the last call, emptied.
+    func takeNetworkTimings() -> [String: (seconds: Double, examplesPerSecond: Double)] {
+        lock.withLock { defer { networkTimings = [:] }; return networkTimings }
     }
 
     /// A stage heading.

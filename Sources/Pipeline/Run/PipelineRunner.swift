@@ -8,7 +8,16 @@ import Tensor
 public struct RunOptions: Sendable {
     /// OpenBLAS threads for matrix products.
     public var threads: Int
-    public init(threads: Int = 1) { self.threads = threads }
+    /// Run every selected stage even if it is up to date.
+    public var force: Bool
+    /// Force this stage and everything after it.
+    public var from: String?
+    /// Run only this stage (if stale, or with `force`).
+    public var only: String?
+
+    public init(threads: Int = 1, force: Bool = false, from: String? = nil, only: String? = nil) {
+        self.threads = threads; self.force = force; self.from = from; self.only = only
+    }
 }
 
 /// The stages of a pipeline, in the order they run.
@@ -24,15 +33,6 @@ public enum StageName: Equatable, Hashable, Sendable, CustomStringConvertible {
         case .evaluate: return "evaluate"
         }
     }
-
-    /// Every stage of `spec` (teachers and soft targets only when some task has a teacher).
-    public static func all(_ spec: PipelineSpec) -> [StageName] {
-        var stages: [StageName] = [.prepare]
-        if !spec.teachers.isEmpty { stages += [.teachers, .softTargets] }
-        stages += spec.students.map { .student($0.name) }
-        stages.append(.evaluate)
-        return stages
-    }
 }
 
 /// A stage that failed: exit code 1, naming the stage.
@@ -45,12 +45,21 @@ public struct StageFailure: Error, LocalizedError {
     }
 }
 
-/// Carries out a pipeline stage by stage; every stage reads and writes artifact files only.
+/// A bad `--from` / `--only` (exit code 64).
+public struct RunOptionError: Error, LocalizedError {
+    public var message: String
+    public var errorDescription: String? { message }
+}
+
+/// Carries out a pipeline stage by stage with DVC's semantics: a stage whose fingerprint and
+/// outputs match the lock is skipped; the first stale stage and what depends on it re-run;
+/// a stage's lock entry is written only after it succeeded.
 public final class PipelineRunner {
     public let spec: PipelineSpec
     public let layout: ArtifactLayout
     public let console: Console
     public let options: RunOptions
+    private let hasher = FileHasher()
 
     public init(spec: PipelineSpec, console: Console, options: RunOptions = RunOptions()) {
         self.spec = spec
@@ -59,13 +68,41 @@ public final class PipelineRunner {
         self.options = options
     }
 
-    /// Runs every stage; returns the evaluation.
+    /// Checks --from / --only against the pipeline's stages.
+    public static func validate(_ options: RunOptions, spec: PipelineSpec) throws {
+        let names = StageDefinition.all(spec).map(\.name.description)
+        for (flag, value) in [("--from", options.from), ("--only", options.only)] {
+            if let v = value, !names.contains(v) {
+                throw RunOptionError(message: "\(flag) \(v): no such stage in \(spec.name); stages: \(names.joined(separator: ", "))")
+            }
+        }
+        if options.from != nil && options.only != nil {
+            throw RunOptionError(message: "--from and --only cannot be combined")
+        }
+    }
+
+    /// Runs the stages that need it; returns the evaluation (nil with `--only` of another stage).
     @discardableResult
-    public func run() throws -> EvaluationReport {
+    public func run() throws -> EvaluationReport? {
+        try Self.validate(options, spec: spec)
         BLAS.setThreads(options.threads)
-        let context = StageContext(spec: spec, layout: layout, console: console)
-        let clock = ContinuousClock()
-        var report: EvaluationReport?
+        let runLock = try RunLock(path: layout.runLock)
+        defer { runLock.release() }
+        console.info("mtkd: pipeline \(spec.name) → \(PrepareStage.display(layout.root))")
+        if let previous = runLock.previousOwner {
+            console.info("note: the previous run (\(previous)) did not finish; resuming")
+        }
+        try removeDebris()
+
+        let definitions = StageDefinition.all(spec)
+        let checker = StageChecker(layout: layout, hasher: hasher)
+        var lock = try LockFile.read(from: layout.lock) ?? LockFile(pipeline: spec.name)
+        // Entries of stages no longer in the pipeline are dropped.
+        let current = Set(definitions.map(\.name.description))
+        lock.stages = lock.stages.filter { current.contains($0.key) }
+        var timings = try Timings.read(from: layout.timings)
+        timings.stages = timings.stages.filter { current.contains($0.key) }
+        let fromIndex = options.from.flatMap { f in definitions.firstIndex { $0.name.description == f } }
         var dataset: PreparedDataset?
         func loadDataset() throws -> PreparedDataset {
             if let d = dataset { return d }
@@ -73,35 +110,94 @@ public final class PipelineRunner {
             dataset = d
             return d
         }
-        console.info("mtkd: pipeline \(spec.name) → \(PrepareStage.display(layout.root))")
-        for stage in StageName.all(spec) {
-            console.stage(stage.description)
+        let clock = ContinuousClock()
+        var ran = 0
+
+        for (index, d) in definitions.enumerated() {
+            let name = d.name.description
+            if let only = options.only, only != name { continue }
+            let forced = options.force || (fromIndex.map { index >= $0 } ?? false)
+            let state = try checker.state(of: d, lock: lock)
+            if !forced, state == .upToDate {
+                console.info("==> \(name): up to date, skipping")
+                continue
+            }
+            switch state {
+            case _ where forced: console.stage("\(name) (forced)")
+            case .neverRun: console.stage("\(name)")
+            case .stale(let reasons): console.stage("\(name) (stale: \(reasons.prefix(3).joined(separator: "; "))\(reasons.count > 3 ? "; …" : ""))")
+            default: console.stage(name)
+            }
             let start = clock.now
+            let previous = lock.stages[name]
             do {
-                switch stage {
-                case .prepare:
-                    let d = try PrepareStage(spec: spec).prepare(log: { self.console.info("  " + $0) })
-                    try d.write(to: layout.dataset)
-                    dataset = d
-                    let sizes = d.splits.map { "\($0.name) \($0.x.rows)" }.joined(separator: ", ")
-                    console.info("  \(d.features.count) features; rows: \(sizes)")
-                case .teachers: try TeachersStage(context: context).run(dataset: try loadDataset())
-                case .softTargets: try SoftTargetsStage(context: context).run(dataset: try loadDataset())
-                case .student(let name):
-                    let student = spec.students.first { $0.name == name }!
-                    try StudentStage(context: context, student: student).run(dataset: try loadDataset())
-                case .evaluate: report = try EvaluateStage(context: context).run(dataset: try loadDataset())
+                let inputs = try checker.inputHashes(d)
+                let fingerprint = Fingerprint.of(stage: name, params: d.params, inputs: inputs)
+                let context = StageContext(spec: spec, layout: layout, console: console)
+                // An existing output is trusted for reuse only if it is what the lock recorded
+                // (or the stage never completed, e.g. it was killed after writing some of its files).
+                let isTrusted: (String) -> Bool = { path in
+                    guard let recorded = previous?.outputs[self.layout.relative(path)] else { return previous == nil }
+                    return (try? self.hasher.hash(path)) == .some(recorded)  // unreadable: not trusted, retrained
                 }
+                switch d.name {
+                case .prepare:
+                    let prepared = try PrepareStage(spec: spec).prepare(log: { self.console.info("  " + $0) })
+                    try prepared.write(to: layout.dataset)
+                    dataset = prepared
+                    let sizes = prepared.splits.map { "\($0.name) \($0.x.rows)" }.joined(separator: ", ")
+                    console.info("  \(prepared.features.count) features; rows: \(sizes)")
+                case .teachers:
+                    try TeachersStage(context: context, datasetHash: inputs[layout.relative(layout.dataset)]!.sha256,
+                                      force: forced, isTrusted: isTrusted).run(dataset: try loadDataset())
+                case .softTargets:
+                    try SoftTargetsStage(context: context).run(dataset: try loadDataset())
+                case .student(let variant):
+                    let student = spec.students.first { $0.name == variant }!
+                    try StudentStage(context: context, student: student, fingerprint: fingerprint, force: forced,
+                                     isTrusted: isTrusted).run(dataset: try loadDataset())
+                case .evaluate:
+                    try EvaluateStage(context: context).run(dataset: try loadDataset())
+                }
+                var outputs: [String: FileHash] = [:]
+                for path in d.outputs {
+                    guard let h = try hasher.hash(path) else { throw ArtifactError(path: path, "the stage did not write this output") }
+                    outputs[layout.relative(path)] = h
+                }
+                lock.stages[name] = StageLock(fingerprint: fingerprint, params: d.params, inputs: inputs, outputs: outputs)
+                try lock.write(to: layout.lock)
             } catch let error as SpecError {
                 throw error
             } catch {
-                throw StageFailure(stage: stage.description, underlying: error)
+                throw StageFailure(stage: name, underlying: error)
             }
-            console.info("  done in \(Format.seconds(elapsedSeconds(clock.now - start)))")
+            let seconds = elapsedSeconds(clock.now - start)
+            timings.stages[name] = Timings.Stage(
+                seconds: seconds, finished: ISO8601DateFormatter().string(from: Date()),
+                networks: console.takeNetworkTimings().mapValues { .init(trainingSeconds: $0.seconds, examplesPerSecond: $0.examplesPerSecond) })
+            try timings.write(to: layout.timings)
+            console.info("  done in \(Format.seconds(seconds))")
+            ran += 1
         }
-        guard let report else { throw StageFailure(stage: "evaluate", underlying: ArtifactError(path: layout.metrics, "no evaluation was produced")) }
+        if ran == 0 { console.info("mtkd: pipeline \(spec.name) is up to date") }
+        guard options.only == nil || options.only == "evaluate", FileManager.default.fileExists(atPath: layout.metrics) else { return nil }
+        let report = try EvaluationReport.read(from: layout.metrics)
         console.result("\n" + ComparisonTable.markdown(report))
         return report
+    }
+
+    /// Removes temporary files left by writes that were interrupted (they were never renamed into place).
+    func removeDebris() throws {
+        let fm = FileManager.default
+        guard let walker = fm.enumerator(atPath: layout.root) else { return }
+        var debris: [String] = []
+        for case let relative as String in walker where (relative as NSString).lastPathComponent.hasPrefix(AtomicWrite.marker) {
+            debris.append(relative)
+        }
+        for relative in debris {
+            try fm.removeItem(atPath: layout.path(relative))
+            console.info("  removed \(relative) (left by an interrupted write)")
+        }
     }
 }
 

@@ -8,7 +8,16 @@ import Tensor
 public struct StudentStage {
     public let context: StageContext
     public let student: StudentSpec
-    public init(context: StageContext, student: StudentSpec) { self.context = context; self.student = student }
+    /// The stage's fingerprint: stored in the student file and its checkpoints.
+    public let fingerprint: String
+    public let force: Bool
+    /// Whether an existing output file is the one the lock recorded (see `CheckpointedTraining`).
+    public let isTrusted: (String) -> Bool
+    public init(context: StageContext, student: StudentSpec, fingerprint: String, force: Bool = false,
+                isTrusted: @escaping (String) -> Bool = { _ in true }) {
+        self.context = context; self.student = student; self.fingerprint = fingerprint; self.force = force
+        self.isTrusted = isTrusted
+    }
 
     public func run(dataset: PreparedDataset) throws {
         let spec = context.spec
@@ -40,13 +49,21 @@ public struct StudentStage {
         let settings = student.training.trainerSettings(alpha: student.alpha, temperature: spec.softTargets.temperature,
                                                         taskWeights: weights, seed: seed)
         let names = dataset.tasks.map(\.name)
-        let history = try Trainer(network: net, settings: settings).fit(train: train, validation: val) { record, _ in
+        let training = CheckpointedTraining(
+            context: context, role: "student", name: student.name, seed: seed, fingerprint: fingerprint,
+            checkpointPath: context.layout.studentCheckpoint(student.name), finalPath: context.layout.student(student.name),
+            force: force, finishedIsTrusted: isTrusted(context.layout.student(student.name)))
+        let outcome = try training.run(network: net, settings: settings, train: train, validation: val) { record in
             let metrics = zip(names, record.validationMetrics).map { "\($0) \(Format.fixed($1, 3))" }.joined(separator: " ")
-            context.console.info("  \(student.name)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val \(metrics)  \(Format.count(record.examplesPerSecond)) ex/s")
+            context.console.progress("  \(student.name)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val \(metrics)  \(Format.count(record.examplesPerSecond)) ex/s")
         }
-        let best = history.epochs[history.bestEpoch - 1]
-        context.console.info("  \(student.name): best epoch \(history.bestEpoch), val score \(Format.fixed(best.validationScore)), \(net.parameterCount) parameters, \(Format.seconds(history.seconds))")
-        try ModelFile(role: "student", name: student.name, network: net, seed: seed, history: history)
-            .write(to: context.layout.student(student.name))
+        switch outcome {
+        case .reused:
+            context.console.info("  \(student.name): unchanged, reusing \(context.layout.relative(training.finalPath))")
+        case .trained(let history):
+            let best = history.epochs[history.bestEpoch - 1]
+            context.console.info("  \(student.name): best epoch \(history.bestEpoch), val score \(Format.fixed(best.validationScore)), \(net.parameterCount) parameters, \(Format.seconds(history.seconds)), \(Format.count(history.epochs.last!.examplesPerSecond)) ex/s")
+            context.console.record(network: student.name, seconds: history.seconds, examplesPerSecond: history.epochs.last!.examplesPerSecond)
+        }
     }
 }

@@ -8,7 +8,14 @@ import Tensor
 /// validation epoch. Writes `teachers/<task>/member-<k>.h5`.
 public struct TeachersStage {
     public let context: StageContext
-    public init(context: StageContext) { self.context = context }
+    /// Content hash of data/dataset.h5 (part of every member's fingerprint).
+    public let datasetHash: String
+    public let force: Bool
+    /// Whether an existing output file is the one the lock recorded (see `CheckpointedTraining`).
+    public let isTrusted: (String) -> Bool
+    public init(context: StageContext, datasetHash: String, force: Bool = false, isTrusted: @escaping (String) -> Bool = { _ in true }) {
+        self.context = context; self.datasetHash = datasetHash; self.force = force; self.isTrusted = isTrusted
+    }
 
     public func run(dataset: PreparedDataset) throws {
         for teacher in context.spec.teachers {
@@ -16,6 +23,14 @@ public struct TeachersStage {
                 try trainMember(teacher, member: member, dataset: dataset)
             }
         }
+    }
+
+    /// What determines one member: its task's teacher settings, its seed and the data.
+    func memberFingerprint(_ teacher: TeacherSpec, member: Int) -> String {
+        var p = Params()
+        p.teacher(teacher)
+        let settings = p.values.keys.sorted().map { "\($0)=\(p.values[$0]!)" }.joined(separator: "\n")
+        return Fingerprint.of(text: "format \(ArtifactFormat.version)\nteacher \(teacher.task) member \(member)\nseed \(Seeds.teacher(context.spec, task: teacher.task, member: member))\ndata \(datasetHash)\n\(settings)")
     }
 
     func trainMember(_ teacher: TeacherSpec, member: Int, dataset: PreparedDataset) throws {
@@ -29,13 +44,23 @@ public struct TeachersStage {
         let settings = teacher.training.trainerSettings(taskWeights: [1], seed: seed)
         let label = "\(teacher.task) member \(member + 1)/\(teacher.members)"
         let metricName = dataset.tasks[t].kind == .classification ? "acc" : "R²"
-        let history = try Trainer(network: net, settings: settings).fit(train: train, validation: val) { record, _ in
-            context.console.info("  \(label)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val \(metricName) \(Format.fixed(record.validationMetrics[0]))  \(Format.count(record.examplesPerSecond)) ex/s")
+        let training = CheckpointedTraining(
+            context: context, role: "teacher", name: "\(teacher.task)/member-\(member)", seed: seed,
+            fingerprint: memberFingerprint(teacher, member: member),
+            checkpointPath: context.layout.teacherCheckpoint(task: teacher.task, member: member),
+            finalPath: context.layout.teacherMember(task: teacher.task, member: member), force: force,
+            finishedIsTrusted: isTrusted(context.layout.teacherMember(task: teacher.task, member: member)))
+        let outcome = try training.run(network: net, settings: settings, train: train, validation: val) { record in
+            context.console.progress("  \(label)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val \(metricName) \(Format.fixed(record.validationMetrics[0]))  \(Format.count(record.examplesPerSecond)) ex/s")
         }
-        let best = history.epochs[history.bestEpoch - 1]
-        context.console.info("  \(label): best epoch \(history.bestEpoch), val \(metricName) \(Format.fixed(best.validationMetrics[0])), \(net.parameterCount) parameters, \(Format.seconds(history.seconds))")
-        try ModelFile(role: "teacher", name: "\(teacher.task)/member-\(member)", network: net, seed: seed, history: history)
-            .write(to: context.layout.teacherMember(task: teacher.task, member: member))
+        switch outcome {
+        case .reused:
+            context.console.info("  \(label): unchanged, reusing \(context.layout.relative(training.finalPath))")
+        case .trained(let history):
+            let best = history.epochs[history.bestEpoch - 1]
+            context.console.info("  \(label): best epoch \(history.bestEpoch), val \(metricName) \(Format.fixed(best.validationMetrics[0])), \(net.parameterCount) parameters, \(Format.seconds(history.seconds)), \(Format.count(history.epochs.last!.examplesPerSecond)) ex/s")
+            context.console.record(network: training.name, seconds: history.seconds, examplesPerSecond: history.epochs.last!.examplesPerSecond)
+        }
     }
 }
 

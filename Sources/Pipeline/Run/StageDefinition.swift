@@ -1,0 +1,130 @@
+import Artifacts
+import Foundation
+
+/// What a stage depends on and produces: its parameters (canonical text), its input files
+/// and its output files. The fingerprint is computed from the first two.
+public struct StageDefinition: Sendable {
+    public let name: StageName
+    /// Flattened "key.path" → canonical value.
+    public let params: [String: String]
+    /// Absolute paths: data files, or artifacts produced by upstream stages.
+    public let inputs: [String]
+    /// Absolute paths of everything the stage writes (inside the artifacts folder).
+    public let outputs: [String]
+    /// Stages whose outputs this stage reads.
+    public let upstream: [StageName]
+}
+
+extension StageDefinition {
+    /// Every stage of the pipeline with its parameters, inputs and outputs.
+    public static func all(_ spec: PipelineSpec) -> [StageDefinition] {
+        let layout = ArtifactLayout(root: spec.artifactsDirectory)
+        let memberFiles = spec.teachers.flatMap { t in (0..<t.members).map { layout.teacherMember(task: t.task, member: $0) } }
+        let hasTeachers = !spec.teachers.isEmpty
+        var stages: [StageDefinition] = []
+
+        var p = Params()
+        p.set("seed", spec.seed)
+        p.data(spec.data)
+        for t in spec.tasks {
+            p.set("tasks.\(t.name).column", t.column)
+            p.set("tasks.\(t.name).type", t.kind.rawValue)
+            p.set("tasks.\(t.name).positive", t.positiveValues)
+        }
+        p.set("tasks", spec.tasks.map(\.name))
+        stages.append(StageDefinition(name: .prepare, params: p.values, inputs: dataFiles(spec.data.source),
+                                      outputs: [layout.dataset], upstream: []))
+
+        if hasTeachers {
+            var t = Params()
+            t.set("seed", spec.seed)
+            for teacher in spec.teachers { t.teacher(teacher) }
+            stages.append(StageDefinition(name: .teachers, params: t.values, inputs: [layout.dataset],
+                                          outputs: memberFiles, upstream: [.prepare]))
+            var s = Params()
+            s.set("soft_targets.combine", spec.softTargets.combine.rawValue)
+            s.set("soft_targets.temperature", spec.softTargets.temperature)
+            stages.append(StageDefinition(name: .softTargets, params: s.values, inputs: [layout.dataset] + memberFiles,
+                                          outputs: [layout.softTargets], upstream: [.prepare, .teachers]))
+        }
+        for student in spec.students {
+            var q = Params()
+            q.set("seed", spec.seed)
+            q.student(student)
+            let distills = student.distill == .soft && hasTeachers
+            if distills { q.set("soft_targets.temperature", spec.softTargets.temperature) }
+            stages.append(StageDefinition(name: .student(student.name), params: q.values,
+                                          inputs: [layout.dataset] + (distills ? [layout.softTargets] : []),
+                                          outputs: [layout.student(student.name)],
+                                          upstream: distills ? [.prepare, .softTargets] : [.prepare]))
+        }
+        var e = Params()
+        e.set("soft_targets.combine", spec.softTargets.combine.rawValue)
+        e.set("students", spec.students.map(\.name))
+        e.set("teachers", spec.teachers.map { "\($0.task)×\($0.members)" })
+        stages.append(StageDefinition(name: .evaluate, params: e.values,
+                                      inputs: [layout.dataset] + memberFiles + spec.students.map { layout.student($0.name) },
+                                      outputs: [layout.metrics, layout.reportMarkdown],
+                                      upstream: [.prepare] + (hasTeachers ? [.teachers] : []) + spec.students.map { .student($0.name) }))
+        return stages
+    }
+
+    static func dataFiles(_ source: DataSpec.Source) -> [String] {
+        switch source {
+        case .single(let path, _): return [path]
+        case .files(let train, let val, let test, _): return [train] + (val.map { [$0] } ?? []) + [test]
+        }
+    }
+}
+
+/// Builds a flat, canonical parameter map: every value rendered one way only.
+struct Params {
+    private(set) var values: [String: String] = [:]
+
+    mutating func set(_ key: String, _ v: String) { values[key] = v }
+    mutating func set(_ key: String, _ v: Int) { values[key] = String(v) }
+    mutating func set(_ key: String, _ v: UInt64) { values[key] = String(v) }
+    mutating func set(_ key: String, _ v: Double) { values[key] = "\(v)" }
+    mutating func set(_ key: String, _ v: Bool) { values[key] = v ? "true" : "false" }
+    mutating func set(_ key: String, _ v: [String]) {
+        values[key] = "[" + v.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ", ") + "]"
+    }
+    mutating func set(_ key: String, _ v: [Int]) { values[key] = "[" + v.map(String.init).joined(separator: ", ") + "]" }
+
+    mutating func data(_ d: DataSpec) {
+        switch d.source {
+        case .single(_, let split):
+            set("data.split.train", split.train); set("data.split.val", split.val); set("data.split.test", split.test)
+        case .files(_, let val, _, let fraction):
+            if val == nil { set("data.val_fraction", fraction) }
+        }
+        set("data.header", d.header)
+        set("data.columns", d.columnNames)
+        set("data.delimiter", String(d.delimiter))
+        set("data.missing_values", d.missingValues)
+        set("data.missing_features", d.missingFeatures.rawValue)
+        set("data.max_categories", d.maxCategories.map(String.init) ?? "none")
+        set("data.features.numeric", d.features.filter { $0.kind == .numeric }.map(\.column))
+        set("data.features.categorical", d.features.filter { $0.kind == .categorical }.map(\.column))
+    }
+
+    mutating func training(_ prefix: String, _ t: TrainingSpec) {
+        set("\(prefix).epochs", t.epochs); set("\(prefix).batch_size", t.batchSize)
+        set("\(prefix).learning_rate", t.learningRate); set("\(prefix).optimizer", t.optimizer.rawValue)
+        set("\(prefix).momentum", t.momentum); set("\(prefix).weight_decay", t.weightDecay)
+    }
+
+    mutating func teacher(_ t: TeacherSpec) {
+        let k = "teachers.\(t.task)"
+        set("\(k).members", t.members); set("\(k).hidden", t.hidden); set("\(k).dropout", t.dropout)
+        training(k, t.training)
+    }
+
+    mutating func student(_ s: StudentSpec) {
+        let k = "students.\(s.name)"
+        set("\(k).architecture", s.architecture.rawValue); set("\(k).hidden", s.hidden); set("\(k).dropout", s.dropout)
+        set("\(k).distill", s.distill.rawValue); set("\(k).alpha", s.alpha)
+        set("\(k).task_weights", s.taskWeights.keys.sorted().map { "\($0)=\(s.taskWeights[$0]!)" })
+        training(k, s.training)
+    }
+}

@@ -1,0 +1,63 @@
+import Artifacts
+import Foundation
+import MultiTask
+
+/// Trains one network so that a killed run loses at most one epoch: the trainer's state is
+/// checkpointed after every epoch, a matching checkpoint is resumed, and a finished file with
+/// the same fingerprint is reused. The resumed result is bit-identical to an uninterrupted one.
+struct CheckpointedTraining {
+    let context: StageContext
+    /// "teacher" or "student".
+    let role: String
+    /// "species/member-0", "kd", …
+    let name: String
+    let seed: UInt64
+    /// Everything that determines the result; stored in the checkpoint and the final file.
+    let fingerprint: String
+    let checkpointPath: String
+    let finalPath: String
+    /// Ignore finished files and checkpoints: train from scratch.
+    let force: Bool
+    /// Whether a finished file at `finalPath` may be reused when its fingerprint matches
+    /// (false when it differs from what the lock recorded, e.g. edited by hand).
+    let finishedIsTrusted: Bool
+
+    enum Outcome { case trained(TrainingHistory), reused }
+
+    func run(network: MultiTaskNetwork, settings: TrainerSettings, train: LabelledSet, validation: LabelledSet,
+             progress: @escaping (EpochRecord) -> Void) throws -> Outcome {
+        let fm = FileManager.default
+        if force {
+            if fm.fileExists(atPath: checkpointPath) { try fm.removeItem(atPath: checkpointPath) }
+        } else if finishedIsTrusted, try existingFingerprint(finalPath) == fingerprint {
+            return .reused
+        }
+        let trainer = Trainer(network: network, settings: settings)
+        if !force, try existingFingerprint(checkpointPath) == fingerprint {
+            let (_, state) = try CheckpointFile.read(from: checkpointPath)
+            try trainer.restore(state)
+            context.console.info("  \(name): resuming from its checkpoint at epoch \(state.epoch + 1)/\(settings.epochs)")
+        }
+        let template = ModelFile(role: role, name: name, network: network, seed: seed,
+                                 history: TrainingHistory(epochs: [], bestEpoch: 0, seconds: 0), fingerprint: fingerprint)
+        let history = try trainer.fit(train: train, validation: validation) { record, state in
+            progress(record)
+            if record.epoch < settings.epochs {
+                try CheckpointFile.write(state(), model: template, to: checkpointPath)
+            }
+        }
+        try ModelFile(role: role, name: name, network: network, seed: seed, history: history, fingerprint: fingerprint)
+            .write(to: finalPath)
+        if fm.fileExists(atPath: checkpointPath) { try fm.removeItem(atPath: checkpointPath) }
+        return .trained(history)
+    }
+
+    /// The fingerprint stored in `path`; nil when absent, and nil (with a note) when the file
+    /// cannot be read — an unreadable leftover is retrained, never trusted.
+    func existingFingerprint(_ path: String) throws -> String? {
+        do { return try ModelFile.fingerprint(at: path) } catch {
+            context.console.info("  note: ignoring unreadable \(context.layout.relative(path)): \((error as? LocalizedError)?.errorDescription ?? "\(error)")")
+            return nil
+        }
+    }
+}
