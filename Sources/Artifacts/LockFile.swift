@@ -62,19 +62,26 @@ public struct Timings: Equatable, Sendable, Codable {
         public var seconds: Double
         /// ISO 8601, UTC.
         public var finished: String
-        /// Per trained network (e.g. "species/member-0", "kd"): training seconds and examples/s of its last epoch.
+        /// Per network (e.g. "species/member-0", "kd"): training or inference speed measured in this stage.
         public var networks: [String: NetworkTiming]
         public init(seconds: Double, finished: String, networks: [String: NetworkTiming] = [:]) {
             self.seconds = seconds; self.finished = finished; self.networks = networks
         }
     }
     public struct NetworkTiming: Equatable, Sendable, Codable {
-        public var trainingSeconds: Double
-        public var examplesPerSecond: Double
-        public init(trainingSeconds: Double, examplesPerSecond: Double) {
+        /// Training (teachers, students): seconds and examples/s of the last epoch.
+        public var trainingSeconds: Double?
+        public var examplesPerSecond: Double?
+        /// Evaluation: prediction throughput on the test split (batches of 1024, one thread).
+        public var inferenceExamplesPerSecond: Double?
+        public init(trainingSeconds: Double? = nil, examplesPerSecond: Double? = nil, inferenceExamplesPerSecond: Double? = nil) {
             self.trainingSeconds = trainingSeconds; self.examplesPerSecond = examplesPerSecond
+            self.inferenceExamplesPerSecond = inferenceExamplesPerSecond
         }
-        enum CodingKeys: String, CodingKey { case trainingSeconds = "training_seconds"; case examplesPerSecond = "examples_per_second" }
+        enum CodingKeys: String, CodingKey {
+            case trainingSeconds = "training_seconds"; case examplesPerSecond = "examples_per_second"
+            case inferenceExamplesPerSecond = "inference_examples_per_second"
+        }
     }
     public var stages: [String: Stage]
     public init(stages: [String: Stage] = [:]) { self.stages = stages }

@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 
 /// Where a run reports: progress and summaries on standard error, results on standard output.
@@ -9,7 +10,7 @@ public final class Console: @unchecked Sendable {
     private var captured: [String]?
     /// Whether the last line written was a transient progress line (terminal only).
     private var progressShown = false
-    private var networkTimings: [String: (seconds: Double, examplesPerSecond: Double)] = [:]
+    private var networkTimings: [String: Timings.NetworkTiming] = [:]
 
     public init(quiet: Bool = false, capture: Bool = false) {
         self.quiet = quiet
@@ -44,11 +45,16 @@ public final class Console: @unchecked Sendable {
 
     /// Notes how long a network trained (collected into timings.json by the runner).
     public func record(network: String, seconds: Double, examplesPerSecond: Double) {
-        lock.withLock { networkTimings[network] = (seconds, examplesPerSecond) }
+        lock.withLock { networkTimings[network] = .init(trainingSeconds: seconds, examplesPerSecond: examplesPerSecond) }
+    }
+
+    /// Notes a network's prediction throughput.
+    public func record(network: String, inferenceExamplesPerSecond: Double) {
+        lock.withLock { networkTimings[network] = .init(inferenceExamplesPerSecond: inferenceExamplesPerSecond) }
     }
 
     /// The networks recorded since the last call, emptied.
-    func takeNetworkTimings() -> [String: (seconds: Double, examplesPerSecond: Double)] {
+    func takeNetworkTimings() -> [String: Timings.NetworkTiming] {
         lock.withLock { defer { networkTimings = [:] }; return networkTimings }
     }
 

@@ -174,7 +174,7 @@ public final class PipelineRunner {
             let seconds = elapsedSeconds(clock.now - start)
             timings.stages[name] = Timings.Stage(
                 seconds: seconds, finished: ISO8601DateFormatter().string(from: Date()),
-                networks: console.takeNetworkTimings().mapValues { .init(trainingSeconds: $0.seconds, examplesPerSecond: $0.examplesPerSecond) })
+                networks: console.takeNetworkTimings())
             try timings.write(to: layout.timings)
             console.info("  done in \(Format.seconds(seconds))")
             ran += 1

@@ -24,7 +24,7 @@ public struct EvaluateStage {
             var total = 0
             for member in 0..<teacher.members {
                 let model = try ModelFile.read(from: context.layout.teacherMember(task: teacher.task, member: member))
-                let out = try model.makeNetwork().predict(test.x)[0]
+                let out = try timedPredict(model, test.x, name: "\(teacher.task)/member-\(member)")[0]
                 outputs.append(out)
                 total += model.parameterCount
                 models.append(ModelEvaluation(name: "\(teacher.task)/member-\(member)", role: .teacherMember,
@@ -44,7 +44,7 @@ public struct EvaluateStage {
         }
         for student in spec.students {
             let model = try ModelFile.read(from: context.layout.student(student.name))
-            let outputs = try model.makeNetwork().predict(test.x)
+            let outputs = try timedPredict(model, test.x, name: student.name)
             var tasks: [String: TaskMetrics] = [:]
             for (t, info) in dataset.tasks.enumerated() {
                 tasks[info.name] = Self.metrics(outputs: outputs[t], isProbability: false, task: info, labels: test.labels[t])
@@ -59,6 +59,24 @@ public struct EvaluateStage {
         try report.write(to: context.layout.metrics)
         try AtomicWrite.write(Data(("# \(spec.name): test metrics\n\n" + ComparisonTable.markdown(report)).utf8), to: context.layout.reportMarkdown)
         return report
+    }
+
+    /// The model's test outputs, recording its prediction throughput (best of 3 passes over
+    /// at least 4096 rows, so tiny test splits still give a stable number).
+    func timedPredict(_ model: ModelFile, _ x: Matrix, name: String) throws -> [Matrix] {
+        let net = try model.makeNetwork()
+        let outputs = net.predict(x)
+        guard x.rows > 0 else { return outputs }
+        let repeats = max(1, 4096 / x.rows)
+        let clock = ContinuousClock()
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let start = clock.now
+            for _ in 0..<repeats { _ = net.predict(x) }
+            best = min(best, elapsedSeconds(clock.now - start))
+        }
+        context.console.record(network: name, inferenceExamplesPerSecond: Double(repeats * x.rows) / max(best, 1e-9))
+        return outputs
     }
 
     /// Metrics of one model's outputs for one task: logits (or, when `isProbability`, class
