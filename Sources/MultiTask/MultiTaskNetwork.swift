@@ -2,18 +2,71 @@ import NN
 import Tensor
 
 /// What a network is, enough to rebuild it: stored with every model file.
+///
+/// Fields after `tasks` belong to one architecture each and keep their defaults otherwise.
+/// JSON holds a field when its architecture uses it or it differs from its default, so a
+/// hard-sharing blueprint encodes as it did before these fields existed; JSON without them
+/// still decodes (missing fields take the defaults).
 public struct NetworkBlueprint: Equatable, Sendable, Codable {
-    /// "hard-sharing", …
+    /// "hard-sharing", "cross-stitch", "soft-sharing"
     public var architecture: String
     public var inputs: Int
     /// Hidden widths (of the shared trunk, or of every column).
     public var hidden: [Int]
     public var dropout: Double
     public var tasks: [TaskHead]
+    /// Cross-stitch: initial diagonal of the stitch matrices (rows sum to 1). Default 0.9.
+    public var alphaSame: Double
+    /// Cross-stitch: one T×T matrix per hidden unit instead of per layer. Default false.
+    public var perUnit: Bool
+    /// Cross-stitch: learning-rate multiplier of the stitch matrices. Default 10.
+    public var stitchLearningRateScale: Double
+    /// Soft sharing: λ of `λ·Σ_ℓ Σ_{a<b} ‖W_a − W_b‖²_F`. Default 1e-3.
+    public var lambda: Double
 
-    public init(architecture: String, inputs: Int, hidden: [Int], dropout: Double, tasks: [TaskHead]) {
+    public init(architecture: String, inputs: Int, hidden: [Int], dropout: Double, tasks: [TaskHead],
+                alphaSame: Double = Double(CrossStitchNetwork.defaultAlphaSame), perUnit: Bool = false,
+                stitchLearningRateScale: Double = Double(CrossStitchNetwork.defaultStitchLearningRateScale),
+                lambda: Double = Double(SoftSharingNetwork.defaultLambda)) {
         self.architecture = architecture; self.inputs = inputs; self.hidden = hidden
         self.dropout = dropout; self.tasks = tasks
+        self.alphaSame = alphaSame; self.perUnit = perUnit
+        self.stitchLearningRateScale = stitchLearningRateScale; self.lambda = lambda
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(architecture: try c.decode(String.self, forKey: .architecture),
+                  inputs: try c.decode(Int.self, forKey: .inputs),
+                  hidden: try c.decode([Int].self, forKey: .hidden),
+                  dropout: try c.decode(Double.self, forKey: .dropout),
+                  tasks: try c.decode([TaskHead].self, forKey: .tasks))
+        if let v = try c.decodeIfPresent(Double.self, forKey: .alphaSame) { alphaSame = v }
+        if let v = try c.decodeIfPresent(Bool.self, forKey: .perUnit) { perUnit = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .stitchLearningRateScale) { stitchLearningRateScale = v }
+        if let v = try c.decodeIfPresent(Double.self, forKey: .lambda) { lambda = v }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(architecture, forKey: .architecture)
+        try c.encode(inputs, forKey: .inputs)
+        try c.encode(hidden, forKey: .hidden)
+        try c.encode(dropout, forKey: .dropout)
+        try c.encode(tasks, forKey: .tasks)
+        let defaults = NetworkBlueprint(architecture: architecture, inputs: 0, hidden: [], dropout: 0, tasks: [])
+        let stitch = architecture == CrossStitchNetwork.architecture
+        let soft = architecture == SoftSharingNetwork.architecture
+        if stitch || alphaSame != defaults.alphaSame { try c.encode(alphaSame, forKey: .alphaSame) }
+        if stitch || perUnit != defaults.perUnit { try c.encode(perUnit, forKey: .perUnit) }
+        if stitch || stitchLearningRateScale != defaults.stitchLearningRateScale {
+            try c.encode(stitchLearningRateScale, forKey: .stitchLearningRateScale)
+        }
+        if soft || lambda != defaults.lambda { try c.encode(lambda, forKey: .lambda) }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case architecture, inputs, hidden, dropout, tasks, alphaSame, perUnit, stitchLearningRateScale, lambda
     }
 }
 
@@ -71,6 +124,13 @@ public enum NetworkFactory {
         switch d.architecture {
         case HardSharingNetwork.architecture:
             return HardSharingNetwork(inputs: d.inputs, hidden: d.hidden, dropout: Float(d.dropout), tasks: d.tasks, seed: seed)
+        case CrossStitchNetwork.architecture:
+            return CrossStitchNetwork(inputs: d.inputs, hidden: d.hidden, dropout: Float(d.dropout), tasks: d.tasks,
+                                      alphaSame: Float(d.alphaSame), perUnit: d.perUnit,
+                                      stitchLearningRateScale: Float(d.stitchLearningRateScale), seed: seed)
+        case SoftSharingNetwork.architecture:
+            return SoftSharingNetwork(inputs: d.inputs, hidden: d.hidden, dropout: Float(d.dropout), tasks: d.tasks,
+                                      lambda: Float(d.lambda), seed: seed)
         default:
             throw UnknownArchitecture(name: d.architecture)
         }
