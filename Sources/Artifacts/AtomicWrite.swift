@@ -16,7 +16,11 @@ public enum AtomicWrite {
 
     /// Calls `body` with a temporary path next to `path`; on success renames it to `path`.
     /// On failure the temporary file is removed and the error rethrown.
-    public static func write<T>(to path: String, _ body: (String) throws -> T) throws -> T {
+    ///
+    /// - Parameter durable: fsync before the rename, so even a power loss never exposes an empty
+    ///   file. Checkpoints skip it: a killed process loses nothing (the page cache survives), and
+    ///   a checkpoint made unreadable by a power loss is detected and retrained.
+    public static func write<T>(to path: String, durable: Bool = true, _ body: (String) throws -> T) throws -> T {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -24,7 +28,7 @@ public enum AtomicWrite {
         if FileManager.default.fileExists(atPath: temp) { try FileManager.default.removeItem(atPath: temp) }
         do {
             let result = try body(temp)
-            try syncFile(temp)
+            if durable { try syncFile(temp) }
             guard rename(temp, path) == 0 else {
                 throw ArtifactError(path: path, "cannot move the finished file into place: \(String(cString: strerror(errno)))")
             }

@@ -9,7 +9,8 @@ import Tensor
 ///
 /// ```
 /// /                          attrs mtkd_format="model" | "checkpoint", mtkd_version, role, name,
-///                                  blueprint (JSON), seed, best_epoch, parameter_count, fingerprint
+///                                  blueprint (JSON), seed, best_epoch, parameter_count, fingerprint,
+///                                  task_log_variance (only with learned uncertainty weights)
 /// /parameters/<param>        (rows, cols) f32   e.g. trunk.0.weight (in, out), head.species.bias (1, C)
 /// /history/epoch             (E) i32
 /// /history/train_loss        (E) f64
@@ -38,17 +39,22 @@ public struct ModelFile {
     /// SHA-256 of everything that determined this network (settings, seed, data); a finished
     /// file or checkpoint is reused only when it matches.
     public var fingerprint: String
+    /// Learned uncertainty weights' log-variances s_t per task, when trained with them.
+    public var taskLogVariance: [Float]?
 
     public init(role: String, name: String, blueprint: NetworkBlueprint, seed: UInt64,
-                parameters: [(name: String, value: Matrix)], history: [EpochRecord], bestEpoch: Int, fingerprint: String = "") {
+                parameters: [(name: String, value: Matrix)], history: [EpochRecord], bestEpoch: Int, fingerprint: String = "",
+                taskLogVariance: [Float]? = nil) {
         self.role = role; self.name = name; self.blueprint = blueprint; self.seed = seed
         self.parameters = parameters; self.history = history; self.bestEpoch = bestEpoch; self.fingerprint = fingerprint
+        self.taskLogVariance = taskLogVariance
     }
 
-    public init(role: String, name: String, network: MultiTaskNetwork, seed: UInt64, history: TrainingHistory, fingerprint: String = "") {
+    public init(role: String, name: String, network: MultiTaskNetwork, seed: UInt64, history: TrainingHistory, fingerprint: String = "",
+                taskLogVariance: [Float]? = nil) {
         self.init(role: role, name: name, blueprint: network.blueprint, seed: seed,
                   parameters: network.parameters.map { ($0.name, $0.value) }, history: history.epochs,
-                  bestEpoch: history.bestEpoch, fingerprint: fingerprint)
+                  bestEpoch: history.bestEpoch, fingerprint: fingerprint, taskLogVariance: taskLogVariance)
     }
 
     /// The fingerprint recorded in a model or checkpoint file, nil when the file does not exist.
@@ -86,6 +92,7 @@ public struct ModelFile {
         try root.attributes.set("best_epoch", .int(Int64(bestEpoch)))
         try root.attributes.set("parameter_count", .int(Int64(parameterCount)))
         try root.attributes.set("fingerprint", .string(fingerprint))
+        if let s = taskLogVariance { try root.attributes.set("task_log_variance", .doubles(s.map(Double.init))) }
         try Self.writeParameters(parameters, to: try root.createGroup("parameters"))
         let h = try root.createGroup("history")
         let e = history.count, t = blueprint.tasks.count
@@ -146,14 +153,16 @@ public struct ModelFile {
         return ModelFile(role: try root.attributes.string("role"), name: try root.attributes.string("name"),
                          blueprint: blueprint, seed: seed, parameters: parameters, history: history,
                          bestEpoch: Int(try root.attributes.int("best_epoch")),
-                         fingerprint: root.attributes.contains("fingerprint") ? try root.attributes.string("fingerprint") : "")
+                         fingerprint: root.attributes.contains("fingerprint") ? try root.attributes.string("fingerprint") : "",
+                         taskLogVariance: root.attributes.contains("task_log_variance")
+                            ? try root.attributes.doubles("task_log_variance").map(Float.init) : nil)
     }
 }
 
 /// A training checkpoint: the model file layout plus everything `Trainer.restore` needs.
 public enum CheckpointFile {
     public static func write(_ state: TrainerState, model: ModelFile, to path: String) throws {
-        try AtomicWrite.write(to: path) { temp in
+        try AtomicWrite.write(to: path, durable: false) { temp in
             let file = try H5File.create(temp)
             let root = file.root
             var m = model
@@ -161,14 +170,21 @@ public enum CheckpointFile {
             m.history = state.history
             m.bestEpoch = state.bestEpoch
             try m.writeContent(root, format: ModelFile.checkpointFormat)
+            // Trainer-owned parameters (e.g. task_log_variance) beside the network's.
+            let networkNames = Set(model.parameters.map(\.name))
+            let extras = state.parameters.keys.filter { !networkNames.contains($0) }.sorted()
+            let pg = try root.group("parameters")
+            for name in extras { try pg.write(state.parameters[name]!, shape: [1, state.parameters[name]!.count], to: name) }
             let s = try root.createGroup("state")
             try s.attributes.set("epoch", .int(Int64(state.epoch)))
             try s.attributes.set("best_score", .double(state.bestScore))
             try s.attributes.set("optimizer_step", .int(Int64(state.optimizerStep)))
             try s.attributes.set("shuffle_rng", .ints(state.shuffleRNG.map { Int64(bitPattern: $0) }))
             try s.attributes.set("dropout_rng", .ints(state.dropoutRNG.map { Int64(bitPattern: $0) }))
+            let bg = try root.createGroup("best")
             try ModelFile.writeParameters(model.parameters.map { ($0.name, Matrix(rows: $0.value.rows, cols: $0.value.cols, storage: state.bestParameters[$0.name]!)) },
-                                          to: try root.createGroup("best"))
+                                          to: bg)
+            for name in extras { try bg.write(state.bestParameters[name]!, shape: [1, state.bestParameters[name]!.count], to: name) }
             let o = try root.createGroup("optimizer")
             for key in state.optimizerSlots.keys.sorted() {
                 let v = state.optimizerSlots[key]!
@@ -185,8 +201,16 @@ public enum CheckpointFile {
         try ArtifactHeader.check(root, format: ModelFile.checkpointFormat, path: path)
         let model = try ModelFile.readContent(root, path: path)
         let s = try root.group("state")
-        let names = model.parameters.map(\.name)
-        let best = try ModelFile.readParameters(try root.group("best"), names: names, path: path)
+        func all(_ group: H5Group) throws -> [String: [Float]] {
+            var out: [String: [Float]] = [:]
+            for link in try group.children() where link.kind == .dataset { out[link.name] = try group.dataset(link.name).read(Float.self) }
+            return out
+        }
+        let current = try all(try root.group("parameters"))
+        let best = try all(try root.group("best"))
+        for p in model.parameters where current[p.name] == nil || best[p.name] == nil {
+            throw ArtifactError(path: path, "checkpoint lacks parameter \(p.name)")
+        }
         let o = try root.group("optimizer")
         var slots: [String: [Float]] = [:]
         for link in try o.children() {
@@ -194,8 +218,8 @@ public enum CheckpointFile {
         }
         let state = TrainerState(
             epoch: Int(try s.attributes.int("epoch")),
-            parameters: Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.value.storage) }),
-            bestParameters: Dictionary(uniqueKeysWithValues: best.map { ($0.name, $0.value.storage) }),
+            parameters: current,
+            bestParameters: best,
             bestEpoch: model.bestEpoch, bestScore: try s.attributes.double("best_score"),
             optimizerStep: Int(try s.attributes.int("optimizer_step")), optimizerSlots: slots,
             shuffleRNG: try s.attributes.ints("shuffle_rng").map { UInt64(bitPattern: $0) },

@@ -73,6 +73,7 @@ public final class CrossStitchNetwork: MultiTaskNetwork {
         stitches = hidden.enumerated().map { (l, h) in
             let unit = CrossStitchUnit(name: "stitch.\(l)", tasks: tasks.count, width: h, perUnit: perUnit, alphaSame: alphaSame)
             unit.matrix.learningRateScale = stitchLearningRateScale
+            unit.matrix.decays = false  // weight decay would pull the mixing towards 0
             return unit
         }
         let width = hidden.last ?? inputs

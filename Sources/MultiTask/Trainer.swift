@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Metrics
 import NN
 import Tensor
@@ -13,6 +16,8 @@ import Tensor
 public final class Trainer {
     public let network: MultiTaskNetwork
     public let settings: TrainerSettings
+    /// Learned log-variances s_t, (1, T), with `.uncertainty` weighting.
+    public let logVariance: Parameter?
     private let optimizer: Optimizer
     private var shuffleRNG: RNG
     private var state: TrainerState?
@@ -26,12 +31,22 @@ public final class Trainer {
         case .sgd: optimizer = SGD(learningRate: settings.learningRate, momentum: settings.momentum, weightDecay: settings.weightDecay)
         }
         shuffleRNG = RNG(seed: settings.seed)
+        if settings.weighting == .uncertainty {
+            let p = Parameter(name: "task_log_variance", value: Matrix(rows: 1, cols: network.tasks.count))
+            p.decays = false
+            logVariance = p
+        } else {
+            logVariance = nil
+        }
     }
+
+    /// Everything the optimizer updates: the network's parameters and the learned task weights.
+    public var trainables: [Parameter] { network.parameters + (logVariance.map { [$0] } ?? []) }
 
     /// Continues from a saved state (weights, optimizer, random generators, history).
     public func restore(_ saved: TrainerState) throws {
-        try Self.load(saved.parameters, into: network.parameters)
-        try optimizer.restore(OptimizerState(step: saved.optimizerStep, slots: saved.optimizerSlots), parameters: network.parameters)
+        try Self.load(saved.parameters, into: trainables)
+        try optimizer.restore(OptimizerState(step: saved.optimizerStep, slots: saved.optimizerSlots), parameters: trainables)
         shuffleRNG = RNG(state: saved.shuffleRNG)
         network.random.rng = RNG(state: saved.dropoutRNG)
         state = saved
@@ -50,6 +65,17 @@ public final class Trainer {
         Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.value.storage) })
     }
 
+    /// Reused buffers of one training step.
+    private struct StepBuffers {
+        var x = Matrix.empty
+        var grads: [Matrix]
+        var soft: [Matrix]
+        var scratch = Matrix.empty
+        var classes = [Int32]()
+        var values = [Float]()
+        init(tasks: Int) { grads = Array(repeating: .empty, count: tasks); soft = Array(repeating: .empty, count: tasks) }
+    }
+
     /// Trains for the remaining epochs.
     ///
     /// - Parameter onEpoch: called after every epoch with its record and the state to
@@ -59,7 +85,7 @@ public final class Trainer {
                     onEpoch: (EpochRecord, () -> TrainerState) throws -> Void = { _, _ in }) throws -> TrainingHistory {
         let tasks = network.tasks
         precondition(train.targets.count == tasks.count && validation.targets.count == tasks.count)
-        let parameters = network.parameters
+        let parameters = trainables
         var history = state?.history ?? []
         var best = state?.bestParameters ?? Self.snapshot(parameters)
         var bestEpoch = state?.bestEpoch ?? 0
@@ -67,75 +93,30 @@ public final class Trainer {
         let firstEpoch = (state?.epoch ?? 0) + 1
         let clock = ContinuousClock()
         let started = clock.now
-
-        var xb = Matrix.empty
-        var grads = tasks.map { _ in Matrix.empty }
-        var softBatch = tasks.map { _ in Matrix.empty }
-        var scratch = Matrix.empty
-        var classBatch = [Int32](), valueBatch = [Float]()
-        let T = settings.temperature, alpha = settings.alpha
+        var buffers = StepBuffers(tasks: tasks.count)
+        // Rows each task can learn from (a label, or a soft target), for per-task batching.
+        let taskRows: [[Int]] = tasks.indices.map { t in
+            let target = train.targets[t]
+            if target.soft != nil { return Array(0..<train.count) }
+            switch target.labels {
+            case .classes(let c): return c.indices.filter { c[$0] >= 0 }
+            case .values(let v): return v.indices.filter { !v[$0].isNaN }
+            }
+        }
 
         if firstEpoch <= settings.epochs {
         for epoch in firstEpoch...settings.epochs {
             let epochStart = clock.now
-            let order = shuffleRNG.permutation(train.count)
             var lossSum = 0.0
             var taskLossSums = [Double](repeating: 0, count: tasks.count)
             var batches = 0
-            var start = 0
-            while start < order.count {
-                let end = min(start + settings.batchSize, order.count)
-                let idx = order[start..<end]
-                start = end
-                train.x.gatherRows(idx, into: &xb)
-                parameters.zeroGrads()
-                let outputs = network.forward(xb, training: true)
-                var batchLoss = 0.0
-                for t in tasks.indices {
-                    let out = outputs[t]
-                    grads[t].resize(rows: out.rows, cols: out.cols)
-                    grads[t].fill(0)
-                    let w = settings.taskWeights[t]
-                    let target = train.targets[t]
-                    let hasSoft = target.soft != nil
-                    let hardScale = hasSoft ? w * (1 - alpha) : w
-                    var taskLoss = 0.0
-                    switch target.labels {
-                    case .classes(let labels):
-                        classBatch.removeAll(keepingCapacity: true)
-                        for i in idx { classBatch.append(labels[i]) }
-                        if hardScale > 0 {
-                            let v = Loss.crossEntropy(logits: out, labels: classBatch[...], scale: hardScale, grad: &grads[t], scratch: &scratch)
-                            taskLoss += Double(hasSoft ? 1 - alpha : 1) * v.mean
-                        }
-                        if let soft = target.soft, alpha > 0 {
-                            soft.gatherRows(idx, into: &softBatch[t])
-                            let v = Loss.softCrossEntropy(logits: out, targets: softBatch[t], temperature: T,
-                                                          scale: w * alpha * T * T, grad: &grads[t], scratch: &scratch)
-                            taskLoss += Double(alpha * T * T) * v.mean
-                        }
-                    case .values(let values):
-                        valueBatch.removeAll(keepingCapacity: true)
-                        for i in idx { valueBatch.append(values[i]) }
-                        if hardScale > 0 {
-                            let v = Loss.meanSquaredError(predictions: out, targets: valueBatch[...], scale: hardScale, grad: &grads[t])
-                            taskLoss += Double(hasSoft ? 1 - alpha : 1) * v.mean
-                        }
-                        if let soft = target.soft, alpha > 0 {
-                            soft.gatherRows(idx, into: &softBatch[t])
-                            let v = Loss.meanSquaredError(predictions: out, targets: softBatch[t].storage[...],
-                                                          scale: w * alpha, grad: &grads[t])
-                            taskLoss += Double(alpha) * v.mean
-                        }
-                    }
-                    taskLossSums[t] += taskLoss
-                    batchLoss += Double(w) * taskLoss
-                }
-                network.backward(grads)
-                batchLoss += network.addPenalty()
-                optimizer.step(parameters)
-                lossSum += batchLoss
+            var examples = 0
+            for (rows, only) in epochBatches(taskRows: taskRows, count: train.count) {
+                let (loss, perTask) = step(rows: rows, onlyTask: only, train: train, buffers: &buffers, parameters: parameters)
+                lossSum += loss
+                for t in tasks.indices { taskLossSums[t] += perTask[t] }
                 batches += 1
+                examples += rows.count
             }
             let metrics = Self.validationMetrics(network: network, on: validation)
             let available = metrics.filter { !$0.isNaN }
@@ -150,7 +131,7 @@ public final class Trainer {
             let record = EpochRecord(epoch: epoch, trainLoss: trainLoss,
                                      taskLosses: taskLossSums.map { $0 / Double(max(batches, 1)) },
                                      validationMetrics: metrics, validationScore: score, seconds: seconds,
-                                     examplesPerSecond: Double(train.count) / max(seconds, 1e-9))
+                                     examplesPerSecond: Double(examples) / max(seconds, 1e-9))
             history.append(record)
             let snapshotBest = best, snapshotBestEpoch = bestEpoch, snapshotBestScore = bestScore, h = history
             try onEpoch(record) {
@@ -164,6 +145,109 @@ public final class Trainer {
         }
         try Self.load(best, into: parameters)
         return TrainingHistory(epochs: history, bestEpoch: bestEpoch, seconds: Self.seconds(clock.now - started))
+    }
+
+    /// The batches of one epoch: row indices, and the one task they are for (per-task batching).
+    private func epochBatches(taskRows: [[Int]], count: Int) -> [(ArraySlice<Int>, Int?)] {
+        let b = settings.batchSize
+        switch settings.batching {
+        case .mixed:
+            let order = shuffleRNG.permutation(count)
+            return stride(from: 0, to: order.count, by: b).map { (order[$0..<min($0 + b, order.count)], nil) }
+        case .perTask(let temperature):
+            let sizes = taskRows.map(\.count)
+            let weights = sizes.map { $0 == 0 ? 0 : pow(Double($0), 1 / temperature) }
+            let total = weights.reduce(0, +)
+            guard total > 0 else { return [] }
+            var orders = taskRows.map { rows -> [Int] in var r = rows; shuffleRNG.shuffle(&r); return r }
+            var positions = [Int](repeating: 0, count: taskRows.count)
+            let steps = sizes.reduce(0) { $0 + ($1 + b - 1) / b }
+            var out: [(ArraySlice<Int>, Int?)] = []
+            for _ in 0..<steps {
+                var u = shuffleRNG.uniformDouble() * total
+                var t = 0
+                while t < weights.count - 1 && (weights[t] == 0 || u >= weights[t]) { u -= weights[t]; t += 1 }
+                if positions[t] >= orders[t].count {   // task exhausted: a new pass over its rows
+                    shuffleRNG.shuffle(&orders[t])
+                    positions[t] = 0
+                }
+                let end = min(positions[t] + b, orders[t].count)
+                out.append((orders[t][positions[t]..<end], t))
+                positions[t] = end
+            }
+            return out
+        }
+    }
+
+    /// One optimisation step on `rows`; returns the weighted batch loss and each task's combined loss.
+    private func step(rows idx: ArraySlice<Int>, onlyTask: Int?, train: LabelledSet, buffers b: inout StepBuffers,
+                      parameters: [Parameter]) -> (Double, [Double]) {
+        let tasks = network.tasks
+        let T = settings.temperature, alpha = settings.alpha
+        train.x.gatherRows(idx, into: &b.x)
+        parameters.zeroGrads()
+        let outputs = network.forward(b.x, training: true)
+        var batchLoss = 0.0
+        var perTask = [Double](repeating: 0, count: tasks.count)
+        for t in tasks.indices {
+            let out = outputs[t]
+            b.grads[t].resize(rows: out.rows, cols: out.cols)
+            b.grads[t].fill(0)
+            if let only = onlyTask, only != t { continue }
+            // Uncertainty weighting scales the task's gradient by 1 / (2·exp(s_t)).
+            let s = logVariance.map { Double($0.value.storage[t]) }
+            let w = settings.taskWeights[t] * (s.map { Float(0.5 * exp(-$0)) } ?? 1)
+            let target = train.targets[t]
+            let hasSoft = target.soft != nil && alpha > 0
+            let hardScale = hasSoft ? w * (1 - alpha) : w
+            var taskLoss = 0.0
+            var count = 0
+            switch target.labels {
+            case .classes(let labels):
+                b.classes.removeAll(keepingCapacity: true)
+                for i in idx { b.classes.append(labels[i]) }
+                if hardScale > 0 {
+                    let v = Loss.crossEntropy(logits: out, labels: b.classes[...], scale: hardScale, grad: &b.grads[t], scratch: &b.scratch)
+                    taskLoss += Double(hasSoft ? 1 - alpha : 1) * v.mean
+                    count += v.count
+                }
+                if hasSoft, let soft = target.soft {
+                    soft.gatherRows(idx, into: &b.soft[t])
+                    let v = Loss.softCrossEntropy(logits: out, targets: b.soft[t], temperature: T,
+                                                  scale: w * alpha * T * T, grad: &b.grads[t], scratch: &b.scratch)
+                    taskLoss += Double(alpha * T * T) * v.mean
+                    count += v.count
+                }
+            case .values(let values):
+                b.values.removeAll(keepingCapacity: true)
+                for i in idx { b.values.append(values[i]) }
+                if hardScale > 0 {
+                    let v = Loss.meanSquaredError(predictions: out, targets: b.values[...], scale: hardScale, grad: &b.grads[t])
+                    taskLoss += Double(hasSoft ? 1 - alpha : 1) * v.mean
+                    count += v.count
+                }
+                if hasSoft, let soft = target.soft {
+                    soft.gatherRows(idx, into: &b.soft[t])
+                    let v = Loss.meanSquaredError(predictions: out, targets: b.soft[t].storage[...], scale: w * alpha, grad: &b.grads[t])
+                    taskLoss += Double(alpha) * v.mean
+                    count += v.count
+                }
+            }
+            perTask[t] = taskLoss
+            let fixed = Double(settings.taskWeights[t])
+            if let s, let p = logVariance {
+                guard count > 0 else { continue }
+                // d/ds [L·exp(-s)/2 + s/2] = -L·exp(-s)/2 + 1/2
+                batchLoss += fixed * (taskLoss * 0.5 * exp(-s) + 0.5 * s)
+                p.grad.storage[t] += Float(fixed * (0.5 - 0.5 * exp(-s) * taskLoss))
+            } else {
+                batchLoss += fixed * taskLoss
+            }
+        }
+        network.backward(b.grads)
+        batchLoss += network.addPenalty()
+        optimizer.step(parameters)
+        return (batchLoss, perTask)
     }
 
     /// Per task: accuracy (classification) or R² (regression) of `network` on `set`; NaN when unavailable.

@@ -1,6 +1,20 @@
 /// How a network is trained: optimisation, and how hard and soft losses combine.
 public struct TrainerSettings: Equatable, Sendable {
     public enum OptimizerKind: String, Equatable, Sendable { case adam, sgd }
+    /// How the task losses' weights are set.
+    public enum Weighting: Equatable, Sendable {
+        /// `taskWeights` as given.
+        case fixed
+        /// Learned log-variances s_t (Kendall et al. 2018): Σ w_t·(L_t / (2·exp(s_t)) + s_t / 2).
+        case uncertainty
+    }
+    /// How batches are drawn.
+    public enum Batching: Equatable, Sendable {
+        /// From all rows; each task's loss over its labelled rows in the batch.
+        case mixed
+        /// One task per batch, drawn ∝ n_t^(1/τ), from that task's labelled (or soft-targeted) rows.
+        case perTask(temperature: Double)
+    }
     public var epochs: Int
     public var batchSize: Int
     public var learningRate: Float
@@ -15,13 +29,16 @@ public struct TrainerSettings: Equatable, Sendable {
     public var taskWeights: [Float]
     /// Fixes shuffling order; the network's own seed fixes initialisation and dropout.
     public var seed: UInt64
+    public var weighting: Weighting
+    public var batching: Batching
 
     public init(epochs: Int, batchSize: Int, learningRate: Float, optimizer: OptimizerKind = .adam,
                 momentum: Float = 0.9, weightDecay: Float = 0, alpha: Float = 0.5, temperature: Float = 1,
-                taskWeights: [Float], seed: UInt64) {
+                taskWeights: [Float], seed: UInt64, weighting: Weighting = .fixed, batching: Batching = .mixed) {
         self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate
         self.optimizer = optimizer; self.momentum = momentum; self.weightDecay = weightDecay
         self.alpha = alpha; self.temperature = temperature; self.taskWeights = taskWeights; self.seed = seed
+        self.weighting = weighting; self.batching = batching
     }
 }
 

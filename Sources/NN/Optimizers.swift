@@ -76,7 +76,7 @@ public final class Adam: Optimizer {
                     m[id]!.withUnsafeMutableBufferPointer { mm in
                         v[id]!.withUnsafeMutableBufferPointer { vv in
                             Adam.update(value: value, grad: grad, m: mm, v: vv, step: t, learningRate: lr,
-                                        beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
+                                        beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: p.decays ? weightDecay : 0)
                         }
                     }
                 }
@@ -147,7 +147,7 @@ public final class SGD: Optimizer {
                 p.grad.storage.withUnsafeBufferPointer { grad in
                     buffers[id]!.withUnsafeMutableBufferPointer { b in
                         SGD.update(value: value, grad: grad, buffer: b, firstStep: first,
-                                   learningRate: lr, momentum: momentum, weightDecay: weightDecay)
+                                   learningRate: lr, momentum: momentum, weightDecay: p.decays ? weightDecay : 0)
                     }
                 }
             }

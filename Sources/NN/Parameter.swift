@@ -9,6 +9,8 @@ public final class Parameter {
     public var grad: Matrix
     /// Multiplies the optimizer's learning rate for this parameter (e.g. cross-stitch units).
     public var learningRateScale: Float = 1
+    /// Whether the optimizer's weight decay applies (not to mixing matrices, which decay would pull to 0).
+    public var decays = true
 
     public init(name: String, value: Matrix) {
         self.name = name

@@ -125,6 +125,15 @@ struct Params {
         set("\(k).architecture", s.architecture.rawValue); set("\(k).hidden", s.hidden); set("\(k).dropout", s.dropout)
         set("\(k).distill", s.distill.rawValue); set("\(k).alpha", s.alpha)
         set("\(k).task_weights", s.taskWeights.keys.sorted().map { "\($0)=\(s.taskWeights[$0]!)" })
+        set("\(k).task_weighting", s.taskWeighting.rawValue)
+        set("\(k).batching", s.batching.rawValue)
+        if s.batching == .perTask { set("\(k).sampling_temperature", s.samplingTemperature) }
+        switch s.architecture {
+        case .hardSharing: break
+        case .crossStitch:
+            set("\(k).alpha_same", s.alphaSame); set("\(k).per_unit", s.perUnit); set("\(k).stitch_lr_scale", s.stitchLearningRateScale)
+        case .softSharing: set("\(k).lambda", s.lambda)
+        }
         training(k, s.training)
     }
 }

@@ -154,6 +154,10 @@ public struct StudentSpec: Equatable, Sendable {
     public enum Architecture: String, Equatable, Sendable, CaseIterable {
         /// Shared trunk, one linear head per task.
         case hardSharing = "hard-sharing"
+        /// One column per task, activations mixed after every hidden layer by learned T×T matrices.
+        case crossStitch = "cross-stitch"
+        /// One column per task, tied by λ·Σ‖W_a − W_b‖²_F.
+        case softSharing = "soft-sharing"
     }
     public enum Distill: String, Equatable, Sendable, CaseIterable {
         /// Hard labels and the teachers' soft targets (tasks without a teacher: hard only).
@@ -161,9 +165,27 @@ public struct StudentSpec: Equatable, Sendable {
         /// Hard labels only: the no-KD baseline.
         case none
     }
+    /// How task losses are weighted (multiplied by `taskWeights`).
+    public enum TaskWeighting: String, Equatable, Sendable, CaseIterable {
+        /// The fixed `task_weights` (default 1 each).
+        case fixed
+        /// Inversely to each task's labelled training rows, normalised to mean 1.
+        case inverseSize = "inverse-size"
+        /// Learned uncertainty weights (Kendall et al. 2018): Σ L_t / (2·exp(s_t)) + s_t / 2.
+        case uncertainty
+    }
+    /// How batches mix tasks whose labelled rows differ.
+    public enum Batching: String, Equatable, Sendable, CaseIterable {
+        /// Every batch draws from all training rows; each task's loss averages over the rows
+        /// labelled for it (missing labels mask only their task).
+        case mixed
+        /// Every batch holds one task's labelled rows; the task is drawn with probability
+        /// ∝ n_t^(1/τ) (τ = `samplingTemperature`; 1 = by size, large = uniform).
+        case perTask = "per-task"
+    }
     public var name: String
     public var architecture: Architecture
-    /// Trunk widths (hard sharing).
+    /// Trunk widths (hard sharing) or every column's widths.
     public var hidden: [Int]
     public var dropout: Double
     public var distill: Distill
@@ -172,9 +194,26 @@ public struct StudentSpec: Equatable, Sendable {
     /// Loss weight per task name; tasks not listed weigh 1.
     public var taskWeights: [String: Double]
     public var training: TrainingSpec
+    public var taskWeighting: TaskWeighting
+    public var batching: Batching
+    public var samplingTemperature: Double
+    /// Cross-stitch: initial diagonal of the mixing matrices (rows sum to 1).
+    public var alphaSame: Double
+    /// Cross-stitch: one matrix per hidden unit instead of per layer.
+    public var perUnit: Bool
+    /// Cross-stitch: learning-rate multiplier of the mixing matrices.
+    public var stitchLearningRateScale: Double
+    /// Soft sharing: λ of the coupling penalty.
+    public var lambda: Double
+
     public init(name: String, architecture: Architecture, hidden: [Int], dropout: Double, distill: Distill,
-                alpha: Double, taskWeights: [String: Double], training: TrainingSpec) {
+                alpha: Double, taskWeights: [String: Double], training: TrainingSpec,
+                taskWeighting: TaskWeighting = .fixed, batching: Batching = .mixed, samplingTemperature: Double = 1,
+                alphaSame: Double = 0.9, perUnit: Bool = false, stitchLearningRateScale: Double = 10, lambda: Double = 1e-3) {
         self.name = name; self.architecture = architecture; self.hidden = hidden; self.dropout = dropout
         self.distill = distill; self.alpha = alpha; self.taskWeights = taskWeights; self.training = training
+        self.taskWeighting = taskWeighting; self.batching = batching; self.samplingTemperature = samplingTemperature
+        self.alphaSame = alphaSame; self.perUnit = perUnit; self.stitchLearningRateScale = stitchLearningRateScale
+        self.lambda = lambda
     }
 }

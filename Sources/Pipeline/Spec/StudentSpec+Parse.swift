@@ -1,6 +1,11 @@
 /// One entry of `students:`, with the `task_weights` nodes checked against the tasks later.
 struct SpecStudentDraft {
-    static let keys = ["name", "architecture", "distill", "alpha", "task_weights"] + SpecNetworkDraft.keys
+    static let keys = ["name", "architecture", "distill", "alpha", "task_weights", "task_weighting", "batching",
+                       "sampling_temperature", "alpha_same", "per_unit", "stitch_lr_scale", "lambda"] + SpecNetworkDraft.keys
+    /// Keys that only one architecture takes.
+    static let architectureKeys: [String: StudentSpec.Architecture] = [
+        "alpha_same": .crossStitch, "per_unit": .crossStitch, "stitch_lr_scale": .crossStitch, "lambda": .softSharing,
+    ]
 
     /// The student used when the file has no `students:`: `kd`, all defaults.
     static var defaultStudent: StudentSpec {
@@ -38,6 +43,9 @@ struct SpecStudentDraft {
         var architecture = StudentSpec.Architecture.hardSharing, distill = StudentSpec.Distill.soft, alpha = 0.5
         var weights: [String: Double] = [:], weightNodes: [(task: String, node: SpecNode)] = []
         var network = SpecNetworkDraft()
+        var weighting = StudentSpec.TaskWeighting.fixed, batching = StudentSpec.Batching.mixed, samplingTemperature = 1.0
+        var alphaSame = 0.9, perUnit = false, stitchScale = 10.0, lambda = 1e-3
+        var architectureSpecific: [(key: String, node: SpecNode)] = []
         try node.forEachEntry(keys: Self.keys, expected: "a student (a mapping with at least a name)") { key, value in
             switch key {
             case "name":
@@ -56,13 +64,40 @@ struct SpecStudentDraft {
                     weights[task] = number
                     weightNodes.append((task, weight))
                 }
+            case "task_weighting":
+                weighting = try value.choice(StudentSpec.TaskWeighting.self)
+            case "batching":
+                batching = try value.choice(StudentSpec.Batching.self)
+            case "sampling_temperature":
+                samplingTemperature = try value.number()
+                try value.require(samplingTemperature > 0, "> 0")
+            case "alpha_same":
+                alphaSame = try value.number()
+                try value.require(alphaSame > 0 && alphaSame <= 1, "> 0 and <= 1")
+                architectureSpecific.append((key, value))
+            case "per_unit":
+                perUnit = try value.bool()
+                architectureSpecific.append((key, value))
+            case "stitch_lr_scale":
+                stitchScale = try value.number()
+                try value.require(stitchScale > 0, "> 0")
+                architectureSpecific.append((key, value))
+            case "lambda":
+                lambda = try value.number()
+                try value.require(lambda >= 0, ">= 0")
+                architectureSpecific.append((key, value))
             default:
                 try network.read(key, value)
             }
         }
+        for (key, value) in architectureSpecific where Self.architectureKeys[key] != architecture {
+            throw value.error("\(key) applies to \(Self.architectureKeys[key]!.rawValue) students only; this one is \(architecture.rawValue)")
+        }
         guard let name else { throw node.missing("name") }
         spec = StudentSpec(name: name.text, architecture: architecture, hidden: network.hidden, dropout: network.dropout,
-                           distill: distill, alpha: alpha, taskWeights: weights, training: network.training)
+                           distill: distill, alpha: alpha, taskWeights: weights, training: network.training,
+                           taskWeighting: weighting, batching: batching, samplingTemperature: samplingTemperature,
+                           alphaSame: alphaSame, perUnit: perUnit, stitchLearningRateScale: stitchScale, lambda: lambda)
         nameNode = name.node
         self.weightNodes = weightNodes
     }

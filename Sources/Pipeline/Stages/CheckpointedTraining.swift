@@ -46,7 +46,8 @@ struct CheckpointedTraining {
                 try CheckpointFile.write(state(), model: template, to: checkpointPath)
             }
         }
-        try ModelFile(role: role, name: name, network: network, seed: seed, history: history, fingerprint: fingerprint)
+        try ModelFile(role: role, name: name, network: network, seed: seed, history: history, fingerprint: fingerprint,
+                      taskLogVariance: trainer.logVariance?.value.storage)
             .write(to: finalPath)
         if fm.fileExists(atPath: checkpointPath) { try fm.removeItem(atPath: checkpointPath) }
         return .trained(history)

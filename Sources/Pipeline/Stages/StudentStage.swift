@@ -19,6 +19,28 @@ public struct StudentStage {
         self.isTrusted = isTrusted
     }
 
+    /// The network a student spec describes.
+    static func blueprint(_ s: StudentSpec, inputs: Int, tasks: [TaskHead]) -> NetworkBlueprint {
+        let architecture: String
+        switch s.architecture {
+        case .hardSharing: architecture = HardSharingNetwork.architecture
+        case .crossStitch: architecture = CrossStitchNetwork.architecture
+        case .softSharing: architecture = SoftSharingNetwork.architecture
+        }
+        return NetworkBlueprint(architecture: architecture, inputs: inputs, hidden: s.hidden, dropout: s.dropout, tasks: tasks,
+                                alphaSame: s.alphaSame, perUnit: s.perUnit,
+                                stitchLearningRateScale: s.stitchLearningRateScale, lambda: s.lambda)
+    }
+
+    /// Fixed weights from the file, times 1/n_t normalised to mean 1 for `inverse-size`.
+    static func taskWeights(_ s: StudentSpec, tasks: [TaskInfo], train: LabelledSet) -> [Float] {
+        let fixed = tasks.map { s.taskWeights[$0.name] ?? 1 }
+        guard s.taskWeighting == .inverseSize else { return fixed.map(Float.init) }
+        let inverse = train.targets.map { 1 / Double(max($0.labelledCount, 1)) }
+        let mean = inverse.reduce(0, +) / Double(inverse.count)
+        return zip(fixed, inverse).map { Float($0 * $1 / mean) }
+    }
+
     public func run(dataset: PreparedDataset) throws {
         let spec = context.spec
         let all = Array(dataset.tasks.indices)
@@ -39,16 +61,16 @@ public struct StudentStage {
             }
         }
         let seed = Seeds.student(spec, variant: student.name)
-        let net: MultiTaskNetwork
-        switch student.architecture {
-        case .hardSharing:
-            net = HardSharingNetwork(inputs: dataset.features.count, hidden: student.hidden, dropout: Float(student.dropout),
-                                     tasks: dataset.tasks.map(\.head), seed: seed)
-        }
-        let weights = dataset.tasks.map { Float(student.taskWeights[$0.name] ?? 1) }
-        let settings = student.training.trainerSettings(alpha: student.alpha, temperature: spec.softTargets.temperature,
-                                                        taskWeights: weights, seed: seed)
+        let net = try NetworkFactory.make(Self.blueprint(student, inputs: dataset.features.count, tasks: dataset.tasks.map(\.head)),
+                                          seed: seed)
+        var settings = student.training.trainerSettings(alpha: student.alpha, temperature: spec.softTargets.temperature,
+                                                        taskWeights: Self.taskWeights(student, tasks: dataset.tasks, train: train),
+                                                        seed: seed)
+        settings.weighting = student.taskWeighting == .uncertainty ? .uncertainty : .fixed
+        settings.batching = student.batching == .perTask ? .perTask(temperature: student.samplingTemperature) : .mixed
         let names = dataset.tasks.map(\.name)
+        let weights = zip(names, settings.taskWeights).map { "\($0) \(Format.fixed(Double($1), 2))" }.joined(separator: ", ")
+        context.console.info("  \(student.architecture.rawValue), \(student.distill == .soft ? "distilling (α \(student.alpha), T \(spec.softTargets.temperature))" : "hard labels only"), task weights \(student.taskWeighting.rawValue): \(weights); \(student.batching.rawValue) batches")
         let training = CheckpointedTraining(
             context: context, role: "student", name: student.name, seed: seed, fingerprint: fingerprint,
             checkpointPath: context.layout.studentCheckpoint(student.name), finalPath: context.layout.student(student.name),

@@ -68,6 +68,31 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: layout.lock))
     }
 
+    @Test func everyStudentVariantTrainsAndCrossStitchMatricesMove() throws {
+        let p = try TestPipeline(extraStudentYAML: """
+          - {name: baseline, distill: none, hidden: [16], epochs: 8, batch_size: 16, learning_rate: 0.01}
+          - {name: cs, architecture: cross-stitch, hidden: [16, 8], epochs: 8, batch_size: 16, learning_rate: 0.01, task_weighting: uncertainty}
+          - {name: ss, architecture: soft-sharing, lambda: 0.01, hidden: [16], epochs: 8, batch_size: 16, learning_rate: 0.01, batching: per-task}
+        """)
+        defer { p.remove() }
+        try p.run()
+        let layout = ArtifactLayout(root: p.artifacts)
+        let report = try EvaluationReport.read(from: layout.metrics)
+        #expect(report.models.filter { $0.role == .student }.map(\.architecture) == ["hard-sharing", "hard-sharing", "cross-stitch", "soft-sharing"])
+        let cs = try ModelFile.read(from: layout.student("cs"))
+        let stitches = cs.parameters.filter { $0.name.hasPrefix("stitch.") }
+        #expect(stitches.map(\.name) == ["stitch.0", "stitch.1"])
+        let initial = CrossStitchUnit.initialMatrix(tasks: 3, alphaSame: 0.9)
+        for s in stitches {
+            #expect(s.value.rows == 3 && s.value.cols == 3)
+            #expect(s.value.maxAbsDifference(initial) > 0.01, "\(s.name) did not move from its initial values")
+        }
+        #expect(cs.taskLogVariance?.count == 3)
+        for model in report.models where model.role == .student {
+            #expect(try #require(model.tasks["species"]?.accuracy) > 0.85, "\(model.name)")
+        }
+    }
+
     @Test func twoRunsWithTheSameSeedWriteIdenticalArtifacts() throws {
         let a = try TestPipeline(), b = try TestPipeline()
         defer { a.remove(); b.remove() }

@@ -179,3 +179,39 @@ struct PipelineSpecParseTests {
         }
     }
 }
+
+@Suite("pipeline file: student variants") struct StudentVariantParseTests {
+    @Test func variantKeysParseIntoTheStudentSpec() throws {
+        let fixture = try SpecFixture()
+        defer { fixture.remove() }
+        let spec = try fixture.parse("""
+        name: v
+        data: {csv: data/penguins.csv, features: {numeric: [bill_length_mm]}}
+        tasks: [{name: species}, {name: island}]
+        students:
+          - {name: cs, architecture: cross-stitch, alpha_same: 0.8, per_unit: true, stitch_lr_scale: 20, task_weighting: uncertainty}
+          - {name: ss, architecture: soft-sharing, lambda: 0.01, batching: per-task, sampling_temperature: 2, task_weighting: inverse-size}
+          - {name: base, distill: none}
+        """)
+        let cs = spec.students[0], ss = spec.students[1], base = spec.students[2]
+        #expect(cs.architecture == .crossStitch && cs.alphaSame == 0.8 && cs.perUnit && cs.stitchLearningRateScale == 20)
+        #expect(cs.taskWeighting == .uncertainty && cs.batching == .mixed)
+        #expect(ss.architecture == .softSharing && ss.lambda == 0.01 && ss.batching == .perTask && ss.samplingTemperature == 2)
+        #expect(ss.taskWeighting == .inverseSize)
+        #expect(base.architecture == .hardSharing && base.distill == StudentSpec.Distill.none)
+    }
+
+    @Test func architectureKeyOnAnotherArchitectureIsAnError() throws {
+        let fixture = try SpecFixture()
+        defer { fixture.remove() }
+        let text = fixture.errorText("""
+        name: v
+        data: {csv: data/penguins.csv, features: {numeric: [bill_length_mm]}}
+        tasks: [{name: species}]
+        students:
+          - name: kd
+            lambda: 0.1
+        """)
+        #expect(text == "\(SpecFixture.file):6: students[0].lambda: lambda applies to soft-sharing students only; this one is hard-sharing")
+    }
+}
