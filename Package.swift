@@ -3,7 +3,7 @@ import PackageDescription
 
 /// Numerical targets are compiled with optimisation even in debug builds: the tests train
 /// real (small) networks, and -Onone Swift is ~50x slower on tight loops.
-let optimised: [SwiftSetting] = [.unsafeFlags(["-O"])]
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unchecked"])]
 
 let package = Package(
     name: "mtkd",

@@ -67,6 +67,7 @@ public final class CrossStitchNetwork: MultiTaskNetwork {
                 return Linear(name: "column.\(task.name).\(l)", inFeatures: width, outFeatures: h, rng: &rng)
             }
         }
+        for column in columns { column.first?.computesInputGradient = false }  // its input is data
         relus = tasks.map { _ in hidden.map { _ in ReLU() } }
         let random = random
         dropouts = tasks.map { _ in dropout > 0 ? hidden.map { _ in Dropout(probability: dropout, random: random) } : [] }

@@ -30,6 +30,7 @@ public final class HardSharingNetwork: MultiTaskNetwork {
             if dropout > 0 { layers.append(Dropout(probability: dropout, random: random)) }
             width = h
         }
+        (layers.first as? Linear)?.computesInputGradient = false  // its input is data
         trunk = Sequential(layers)
         heads = tasks.map { Linear(name: "head.\($0.name)", inFeatures: width, outFeatures: $0.outputs, rng: &rng) }
     }
@@ -41,6 +42,10 @@ public final class HardSharingNetwork: MultiTaskNetwork {
 
     public func backward(_ dOutputs: [Matrix]) {
         precondition(dOutputs.count == heads.count)
+        guard !trunk.layers.isEmpty else {   // heads straight on the data: nothing below them
+            for (t, head) in heads.enumerated() { _ = head.backward(dOutputs[t]) }
+            return
+        }
         for (t, head) in heads.enumerated() {
             let d = head.backward(dOutputs[t])
             if t == 0 {

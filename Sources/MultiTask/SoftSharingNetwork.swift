@@ -58,6 +58,7 @@ public final class SoftSharingNetwork: MultiTaskNetwork {
                 return Linear(name: "column.\(task.name).\(l)", inFeatures: width, outFeatures: h, rng: &rng)
             }
         }
+        for linears in hiddenLayers { linears.first?.computesInputGradient = false }  // its input is data
         columns = hiddenLayers.map { linears in
             Sequential(linears.flatMap { linear -> [Layer] in
                 dropout > 0 ? [linear, ReLU(), Dropout(probability: dropout, random: random)] : [linear, ReLU()]

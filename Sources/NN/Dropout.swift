@@ -30,8 +30,18 @@ public final class Dropout: Layer {
         let keep = 1 / (1 - probability)
         let p = probability
         var rng = random.rng
+        // Two 24-bit uniforms from each 64-bit draw (the mask only needs 24 bits each).
+        let threshold = UInt64(Double(p) * 16_777_216)
         scaleMask.storage.withUnsafeMutableBufferPointer { m in
-            for i in m.indices { m[i] = rng.uniform() < p ? 0 : keep }
+            let n = m.count
+            var i = 0
+            while i + 1 < n {
+                let r = rng.next()
+                m[i] = (r >> 40) < threshold ? 0 : keep
+                m[i + 1] = ((r >> 16) & 0xFF_FFFF) < threshold ? 0 : keep
+                i += 2
+            }
+            if i < n { m[i] = (rng.next() >> 40) < threshold ? 0 : keep }
         }
         random.rng = rng
         x.storage.withUnsafeBufferPointer { s in

@@ -10,6 +10,10 @@ public final class Linear: Layer {
     private var output = Matrix.empty  // (B, out)
     private var dInput = Matrix.empty  // (B, in)
 
+    /// Whether `backward` computes dL/dx. The first layer of a network does not need it
+    /// (its input is data), which saves a third of that layer's backward work.
+    public var computesInputGradient = true
+
     public var inFeatures: Int { weight.value.rows }
     public var outFeatures: Int { weight.value.cols }
 
@@ -43,7 +47,8 @@ public final class Linear: Layer {
         return output
     }
 
-    /// dy (B, out) → dx (B, in); dW += xᵀ·dy, db += Σ_rows dy.
+    /// dy (B, out) → dx (B, in); dW += xᵀ·dy, db += Σ_rows dy. Returns `.empty` when
+    /// `computesInputGradient` is false.
     public func backward(_ dy: Matrix) -> Matrix {
         precondition(input.rows == dy.rows, "linear backward without a training forward")
         BLAS.gemm(input, transposeA: true, dy, into: &weight.grad, beta: 1)
@@ -57,9 +62,10 @@ public final class Linear: Layer {
                 }
             }
         }
+        input = .empty
+        guard computesInputGradient else { return .empty }
         dInput.resize(rows: dy.rows, cols: inFeatures)
         BLAS.gemm(dy, weight.value, transposeB: true, into: &dInput)
-        input = .empty
         return dInput
     }
 

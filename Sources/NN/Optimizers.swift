@@ -53,11 +53,17 @@ public final class Adam: Optimizer {
         let c2 = 1 - powf(b2, Float(step))
         let stepSize = lr / c1
         let invSqrtC2 = 1 / c2.squareRoot()
-        for i in value.indices {
-            let g = wd == 0 ? grad[i] : grad[i] + wd * value[i]
-            m[i] = b1 * m[i] + (1 - b1) * g
-            v[i] = b2 * v[i] + (1 - b2) * g * g
-            value[i] -= stepSize * m[i] / (v[i].squareRoot() * invSqrtC2 + eps)
+        let n = value.count
+        let p = value.baseAddress!, gp = grad.baseAddress!, mp = m.baseAddress!, vp = v.baseAddress!
+        let a1 = 1 - b1, a2 = 1 - b2
+        // Branch-free body (weight decay folded in as wd·θ, 0 when off) so it vectorises.
+        for i in 0..<n {
+            let g = gp[i] + wd * p[i]
+            let mi = b1 * mp[i] + a1 * g
+            let vi = b2 * vp[i] + a2 * (g * g)
+            mp[i] = mi
+            vp[i] = vi
+            p[i] -= stepSize * mi / (vi.squareRoot() * invSqrtC2 + eps)
         }
     }
 

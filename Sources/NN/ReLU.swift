@@ -21,10 +21,13 @@ public final class ReLU: Layer {
     public func backward(_ dy: Matrix) -> Matrix {
         precondition(dy.count == output.count, "relu backward shape mismatch")
         dInput.resize(rows: dy.rows, cols: dy.cols)
+        let n = dy.count
         dy.storage.withUnsafeBufferPointer { d in
             output.storage.withUnsafeBufferPointer { y in
                 dInput.storage.withUnsafeMutableBufferPointer { dx in
-                    for i in d.indices { dx[i] = y[i] > 0 ? d[i] : 0 }
+                    let dp = d.baseAddress!, yp = y.baseAddress!, out = dx.baseAddress!
+                    // Multiply by the 0/1 mask: branch-free, so the loop vectorises.
+                    for i in 0..<n { out[i] = dp[i] * (yp[i] > 0 ? 1 : 0) }
                 }
             }
         }
