@@ -12,6 +12,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "OpenBLAS threads for matrix products (1 is deterministic and fastest per core).")
     var threads: Int = 1
 
+    @Option(name: .long, help: "Networks trained at once: teacher members, and independent student stages (use the cores).")
+    var jobs: Int = 1
+
     @Flag(name: .long, help: "Run the selected stages even if they are up to date.")
     var force = false
 
@@ -26,12 +29,13 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
     }
 
     func run() throws {
         try CLIError.handle {
             let spec = try pipeline.load()
-            let options = RunOptions(threads: threads, force: force, from: from, only: only)
+            let options = RunOptions(threads: threads, force: force, from: from, only: only, jobs: jobs)
             do {
                 try PipelineRunner.validate(options, spec: spec)
             } catch let e as RunOptionError {

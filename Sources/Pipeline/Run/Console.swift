@@ -10,7 +10,8 @@ public final class Console: @unchecked Sendable {
     private var captured: [String]?
     /// Whether the last line written was a transient progress line (terminal only).
     private var progressShown = false
-    private var networkTimings: [String: Timings.NetworkTiming] = [:]
+    /// False while several networks train at once: progress lines then stay one per epoch.
+    public var inPlaceProgress = true
 
     public init(quiet: Bool = false, capture: Bool = false) {
         self.quiet = quiet
@@ -35,27 +36,12 @@ public final class Console: @unchecked Sendable {
     /// A per-epoch progress line: rewritten in place on a terminal, one line each otherwise
     /// (so logs keep the whole training curve).
     public func progress(_ line: String) {
-        guard isTerminal, captured == nil else { return info(line) }
+        guard isTerminal, captured == nil, lock.withLock({ inPlaceProgress }) else { return info(line) }
         lock.withLock {
             guard !quiet else { return }
             FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
             progressShown = true
         }
-    }
-
-    /// Notes how long a network trained (collected into timings.json by the runner).
-    public func record(network: String, seconds: Double, examplesPerSecond: Double) {
-        lock.withLock { networkTimings[network] = .init(trainingSeconds: seconds, examplesPerSecond: examplesPerSecond) }
-    }
-
-    /// Notes a network's prediction throughput.
-    public func record(network: String, inferenceExamplesPerSecond: Double) {
-        lock.withLock { networkTimings[network] = .init(inferenceExamplesPerSecond: inferenceExamplesPerSecond) }
-    }
-
-    /// The networks recorded since the last call, emptied.
-    func takeNetworkTimings() -> [String: Timings.NetworkTiming] {
-        lock.withLock { defer { networkTimings = [:] }; return networkTimings }
     }
 
     /// A stage heading.

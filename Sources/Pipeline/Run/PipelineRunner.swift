@@ -14,9 +14,11 @@ public struct RunOptions: Sendable {
     public var from: String?
     /// Run only this stage (if stale, or with `force`).
     public var only: String?
+    /// Networks trained at once: teacher members, and student stages that do not depend on each other.
+    public var jobs: Int
 
-    public init(threads: Int = 1, force: Bool = false, from: String? = nil, only: String? = nil) {
-        self.threads = threads; self.force = force; self.from = from; self.only = only
+    public init(threads: Int = 1, force: Bool = false, from: String? = nil, only: String? = nil, jobs: Int = 1) {
+        self.threads = threads; self.force = force; self.from = from; self.only = only; self.jobs = jobs
     }
 }
 
@@ -103,87 +105,129 @@ public final class PipelineRunner {
         var timings = try Timings.read(from: layout.timings)
         timings.stages = timings.stages.filter { current.contains($0.key) }
         let fromIndex = options.from.flatMap { f in definitions.firstIndex { $0.name.description == f } }
+        let datasetLock = NSLock()
         var dataset: PreparedDataset?
         func loadDataset() throws -> PreparedDataset {
-            if let d = dataset { return d }
-            let d = try PreparedDataset.read(from: layout.dataset)
-            dataset = d
-            return d
+            try datasetLock.withLock {
+                if let d = dataset { return d }
+                let d = try PreparedDataset.read(from: layout.dataset)
+                dataset = d
+                return d
+            }
         }
-        let clock = ContinuousClock()
         var ran = 0
-
-        for (index, d) in definitions.enumerated() {
-            let name = d.name.description
-            if let only = options.only, only != name { continue }
-            let forced = options.force || (fromIndex.map { index >= $0 } ?? false)
-            let state = try checker.state(of: d, lock: lock)
-            if !forced, state == .upToDate {
-                console.info("==> \(name): up to date, skipping")
-                continue
+        var index = 0
+        while index < definitions.count {
+            // Student stages depend only on upstream stages, so a run of them can train at once.
+            var group = [definitions[index]]
+            if case .student = definitions[index].name, options.jobs > 1 {
+                while index + group.count < definitions.count, case .student = definitions[index + group.count].name {
+                    group.append(definitions[index + group.count])
+                }
             }
-            switch state {
-            case _ where forced: console.stage("\(name) (forced)")
-            case .neverRun: console.stage("\(name)")
-            case .stale(let reasons): console.stage("\(name) (stale: \(reasons.prefix(3).joined(separator: "; "))\(reasons.count > 3 ? "; …" : ""))")
-            default: console.stage(name)
+            defer { index += group.count }
+            var pending: [(definition: StageDefinition, forced: Bool, state: StageState)] = []
+            for d in group {
+                let name = d.name.description
+                if let only = options.only, only != name { continue }
+                let position = definitions.firstIndex { $0.name == d.name }!
+                let forced = options.force || (fromIndex.map { position >= $0 } ?? false)
+                let state = try checker.state(of: d, lock: lock)
+                if !forced, state == .upToDate {
+                    console.info("==> \(name): up to date, skipping")
+                    continue
+                }
+                pending.append((d, forced, state))
             }
-            let start = clock.now
-            let previous = lock.stages[name]
+            guard !pending.isEmpty else { continue }
+            var results = [(StageLock, Timings.Stage)?](repeating: nil, count: pending.count)
+            console.inPlaceProgress = pending.count == 1 && options.jobs == 1
+            defer { console.inPlaceProgress = true }
+            var failure: Error?
             do {
-                let inputs = try checker.inputHashes(d)
-                let fingerprint = Fingerprint.of(stage: name, params: d.params, inputs: inputs)
-                let context = StageContext(spec: spec, layout: layout, console: console)
-                // An existing output is trusted for reuse only if it is what the lock recorded
-                // (or the stage never completed, e.g. it was killed after writing some of its files).
-                let isTrusted: (String) -> Bool = { path in
-                    guard let recorded = previous?.outputs[self.layout.relative(path)] else { return previous == nil }
-                    return (try? self.hasher.hash(path)) == .some(recorded)  // unreadable: not trusted, retrained
+                try WorkerPool.run(count: pending.count, jobs: options.jobs) { i in
+                    let p = pending[i]
+                    results[i] = try runStage(p.definition, forced: p.forced, state: p.state, previous: lock.stages[p.definition.name.description],
+                                              checker: checker, dataset: { try loadDataset() })
                 }
-                switch d.name {
-                case .prepare:
-                    let prepared = try PrepareStage(spec: spec).prepare(log: { self.console.info("  " + $0) })
-                    try prepared.write(to: layout.dataset)
-                    dataset = prepared
-                    let sizes = prepared.splits.map { "\($0.name) \($0.x.rows)" }.joined(separator: ", ")
-                    console.info("  \(prepared.features.count) features; rows: \(sizes)")
-                case .teachers:
-                    try TeachersStage(context: context, datasetHash: inputs[layout.relative(layout.dataset)]!.sha256,
-                                      force: forced, isTrusted: isTrusted).run(dataset: try loadDataset())
-                case .softTargets:
-                    try SoftTargetsStage(context: context).run(dataset: try loadDataset())
-                case .student(let variant):
-                    let student = spec.students.first { $0.name == variant }!
-                    try StudentStage(context: context, student: student, fingerprint: fingerprint, force: forced,
-                                     isTrusted: isTrusted).run(dataset: try loadDataset())
-                case .evaluate:
-                    try EvaluateStage(context: context).run(dataset: try loadDataset())
-                }
-                var outputs: [String: FileHash] = [:]
-                for path in d.outputs {
-                    guard let h = try hasher.hash(path) else { throw ArtifactError(path: path, "the stage did not write this output") }
-                    outputs[layout.relative(path)] = h
-                }
-                lock.stages[name] = StageLock(fingerprint: fingerprint, params: d.params, inputs: inputs, outputs: outputs)
-                try lock.write(to: layout.lock)
-            } catch let error as SpecError {
-                throw error
             } catch {
-                throw StageFailure(stage: name, underlying: error)
+                failure = error
             }
-            let seconds = elapsedSeconds(clock.now - start)
-            timings.stages[name] = Timings.Stage(
-                seconds: seconds, finished: ISO8601DateFormatter().string(from: Date()),
-                networks: console.takeNetworkTimings())
+            // Record every stage that succeeded, even when another of the group failed.
+            for (i, p) in pending.enumerated() {
+                guard let (entry, timing) = results[i] else { continue }
+                let name = p.definition.name.description
+                lock.stages[name] = entry
+                timings.stages[name] = timing
+                ran += 1
+            }
+            try lock.write(to: layout.lock)
             try timings.write(to: layout.timings)
-            console.info("  done in \(Format.seconds(seconds))")
-            ran += 1
+            if let failure { throw failure }
         }
         if ran == 0 { console.info("mtkd: pipeline \(spec.name) is up to date") }
         guard options.only == nil || options.only == "evaluate", FileManager.default.fileExists(atPath: layout.metrics) else { return nil }
         let report = try EvaluationReport.read(from: layout.metrics)
         console.result("\n" + ComparisonTable.markdown(report))
         return report
+    }
+
+    /// Carries out one stage; returns its lock entry and timing (written by the caller).
+    private func runStage(_ d: StageDefinition, forced: Bool, state: StageState, previous: StageLock?,
+                          checker: StageChecker, dataset: () throws -> PreparedDataset) throws -> (StageLock, Timings.Stage) {
+        let name = d.name.description
+        switch state {
+        case _ where forced: console.stage("\(name) (forced)")
+        case .neverRun: console.stage("\(name)")
+        case .stale(let reasons): console.stage("\(name) (stale: \(reasons.prefix(3).joined(separator: "; "))\(reasons.count > 3 ? "; …" : ""))")
+        default: console.stage(name)
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let networks = NetworkTimings()
+        let entry: StageLock
+        do {
+            let inputs = try checker.inputHashes(d)
+            let fingerprint = Fingerprint.of(stage: name, params: d.params, inputs: inputs)
+            let context = StageContext(spec: spec, layout: layout, console: console, timings: networks)
+            // An existing output is trusted for reuse only if it is what the lock recorded
+            // (or the stage never completed, e.g. it was killed after writing some of its files).
+            let isTrusted: (String) -> Bool = { path in
+                guard let recorded = previous?.outputs[self.layout.relative(path)] else { return previous == nil }
+                return (try? self.hasher.hash(path)) == .some(recorded)  // unreadable: not trusted, retrained
+            }
+            switch d.name {
+            case .prepare:
+                let prepared = try PrepareStage(spec: spec).prepare(log: { self.console.info("  " + $0) })
+                try prepared.write(to: layout.dataset)
+                let sizes = prepared.splits.map { "\($0.name) \($0.x.rows)" }.joined(separator: ", ")
+                console.info("  \(prepared.features.count) features; rows: \(sizes)")
+            case .teachers:
+                try TeachersStage(context: context, datasetHash: inputs[layout.relative(layout.dataset)]!.sha256,
+                                  force: forced, isTrusted: isTrusted).run(dataset: try dataset(), jobs: options.jobs)
+            case .softTargets:
+                try SoftTargetsStage(context: context).run(dataset: try dataset())
+            case .student(let variant):
+                let student = spec.students.first { $0.name == variant }!
+                try StudentStage(context: context, student: student, fingerprint: fingerprint, force: forced,
+                                 isTrusted: isTrusted).run(dataset: try dataset())
+            case .evaluate:
+                try EvaluateStage(context: context).run(dataset: try dataset())
+            }
+            var outputs: [String: FileHash] = [:]
+            for path in d.outputs {
+                guard let h = try hasher.hash(path) else { throw ArtifactError(path: path, "the stage did not write this output") }
+                outputs[layout.relative(path)] = h
+            }
+            entry = StageLock(fingerprint: fingerprint, params: d.params, inputs: inputs, outputs: outputs)
+        } catch let error as SpecError {
+            throw error
+        } catch {
+            throw StageFailure(stage: name, underlying: error)
+        }
+        let seconds = elapsedSeconds(clock.now - start)
+        console.info("  \(name) done in \(Format.seconds(seconds))")
+        return (entry, Timings.Stage(seconds: seconds, finished: ISO8601DateFormatter().string(from: Date()), networks: networks.all))
     }
 
     /// Removes temporary files left by writes that were interrupted (they were never renamed into place).

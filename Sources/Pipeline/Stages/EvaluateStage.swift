@@ -75,7 +75,7 @@ public struct EvaluateStage {
             for _ in 0..<repeats { _ = net.predict(x) }
             best = min(best, elapsedSeconds(clock.now - start))
         }
-        context.console.record(network: name, inferenceExamplesPerSecond: Double(repeats * x.rows) / max(best, 1e-9))
+        context.timings.record(network: name, inferenceExamplesPerSecond: Double(repeats * x.rows) / max(best, 1e-9))
         return outputs
     }
 

@@ -3,15 +3,35 @@ import Foundation
 import MultiTask
 import Tensor
 
-/// What every stage gets: the validated spec, where artifacts go, and where to report progress.
+/// What every stage gets: the validated spec, where artifacts go, where to report progress,
+/// and where to note its networks' speed (for timings.json).
 public struct StageContext {
     public let spec: PipelineSpec
     public let layout: ArtifactLayout
     public let console: Console
+    public let timings: NetworkTimings
 
-    public init(spec: PipelineSpec, layout: ArtifactLayout, console: Console) {
-        self.spec = spec; self.layout = layout; self.console = console
+    public init(spec: PipelineSpec, layout: ArtifactLayout, console: Console, timings: NetworkTimings = NetworkTimings()) {
+        self.spec = spec; self.layout = layout; self.console = console; self.timings = timings
     }
+}
+
+/// The speed of the networks one stage trained or evaluated.
+public final class NetworkTimings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [String: Timings.NetworkTiming] = [:]
+
+    public init() {}
+
+    public func record(network: String, seconds: Double, examplesPerSecond: Double) {
+        lock.withLock { values[network] = .init(trainingSeconds: seconds, examplesPerSecond: examplesPerSecond) }
+    }
+
+    public func record(network: String, inferenceExamplesPerSecond: Double) {
+        lock.withLock { values[network] = .init(inferenceExamplesPerSecond: inferenceExamplesPerSecond) }
+    }
+
+    public var all: [String: Timings.NetworkTiming] { lock.withLock { values } }
 }
 
 /// Stable seeds for every network of a pipeline, derived from the pipeline seed and a name.

@@ -85,7 +85,7 @@ public struct StudentStage {
         case .trained(let history):
             let best = history.epochs[history.bestEpoch - 1]
             context.console.info("  \(student.name): best epoch \(history.bestEpoch), val score \(Format.fixed(best.validationScore)), \(net.parameterCount) parameters, \(Format.seconds(history.seconds)), \(Format.count(history.epochs.last!.examplesPerSecond)) ex/s")
-            context.console.record(network: student.name, seconds: history.seconds, examplesPerSecond: history.epochs.last!.examplesPerSecond)
+            context.timings.record(network: student.name, seconds: history.seconds, examplesPerSecond: history.epochs.last!.examplesPerSecond)
         }
     }
 }

@@ -17,11 +17,11 @@ public struct TeachersStage {
         self.context = context; self.datasetHash = datasetHash; self.force = force; self.isTrusted = isTrusted
     }
 
-    public func run(dataset: PreparedDataset) throws {
-        for teacher in context.spec.teachers {
-            for member in 0..<teacher.members {
-                try trainMember(teacher, member: member, dataset: dataset)
-            }
+    /// Trains every member, `jobs` at a time.
+    public func run(dataset: PreparedDataset, jobs: Int = 1) throws {
+        let items = context.spec.teachers.flatMap { t in (0..<t.members).map { (t, $0) } }
+        try WorkerPool.run(count: items.count, jobs: jobs) { i in
+            try trainMember(items[i].0, member: items[i].1, dataset: dataset)
         }
     }
 
@@ -59,7 +59,7 @@ public struct TeachersStage {
         case .trained(let history):
             let best = history.epochs[history.bestEpoch - 1]
             context.console.info("  \(label): best epoch \(history.bestEpoch), val \(metricName) \(Format.fixed(best.validationMetrics[0])), \(net.parameterCount) parameters, \(Format.seconds(history.seconds)), \(Format.count(history.epochs.last!.examplesPerSecond)) ex/s")
-            context.console.record(network: training.name, seconds: history.seconds, examplesPerSecond: history.epochs.last!.examplesPerSecond)
+            context.timings.record(network: training.name, seconds: history.seconds, examplesPerSecond: history.epochs.last!.examplesPerSecond)
         }
     }
 }
