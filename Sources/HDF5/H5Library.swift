@@ -14,12 +14,19 @@ enum H5Library {
     /// How deeply the current lock holder has nested `sync` (guarded by `lock`).
     private static var depth = 0
 
+    /// HDF5's own advisory file locks are turned off (unless the user set HDF5_USE_FILE_LOCKING):
+    /// mtkd guards its artifacts with its own run lock and atomic renames, and HDF5's flock is
+    /// inherited by child processes, so a spawned program would make opens fail at random with
+    /// "resource temporarily unavailable" while it runs.
+    private static let environment: Void = { setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0) }()
+
     /// Runs `body` while holding the libhdf5 lock.
     ///
     /// On entry it silences HDF5's automatic error printing: errors become `H5Error`s instead.
     /// Debian's build keeps that setting (and the error stack) per thread, so it is re-applied on
     /// every outermost entry rather than once.
     static func sync<R>(_ body: () throws -> R) rethrows -> R {
+        _ = environment
         lock.lock()
         defer {
             depth -= 1
