@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "TabularTests", dependencies: ["Tabular"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "NN", "Tensor"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Artifacts", "HDF5", "MultiTask", "Tensor"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Artifacts", "MultiTask", "NN", "Tensor"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Artifacts", "HDF5"]),
     ],
     swiftLanguageModes: [.v5]

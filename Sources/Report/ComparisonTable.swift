@@ -5,6 +5,8 @@ import Foundation
 /// metric, one column per model group (teacher ensemble, mean teacher member, each student).
 public enum ComparisonTable {
     struct Column {
+        /// "teachers-ensemble", "teachers-mean-member", or the student's name.
+        var key: String
         var title: String
         /// Metrics of this column for a task, or nil when the column has nothing for it.
         var value: (String, KeyPath<TaskMetrics, Double?>) -> Double?
@@ -46,16 +48,16 @@ public enum ComparisonTable {
         var columns: [Column] = []
         if !ensembles.isEmpty {
             let total = members.reduce(0) { $0 + $1.parameters }
-            columns.append(Column(title: "teachers (ensemble)", value: { task, key in
+            columns.append(Column(key: "teachers-ensemble", title: "teachers (ensemble)", value: { task, key in
                 ensembles.first { $0.tasks[task] != nil }?.tasks[task]?[keyPath: key]
             }, parameters: "\(total)"))
-            columns.append(Column(title: "teacher (mean member)", value: { task, key in
+            columns.append(Column(key: "teachers-mean-member", title: "teacher (mean member)", value: { task, key in
                 let values = members.compactMap { $0.tasks[task]?[keyPath: key] }
                 return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
             }, parameters: members.isEmpty ? "—" : "\(total / members.count) each"))
         }
         for s in report.models where s.role == .student {
-            columns.append(Column(title: "\(s.name) (\(s.architecture))", value: { task, key in s.tasks[task]?[keyPath: key] },
+            columns.append(Column(key: s.name, title: "\(s.name) (\(s.architecture))", value: { task, key in s.tasks[task]?[keyPath: key] },
                                   parameters: "\(s.parameters)"))
         }
         return columns

@@ -1,0 +1,202 @@
+import Foundation
+
+/// Text escaped for HTML/SVG content and attribute values.
+func _escape(_ s: String) -> String {
+    var out = ""
+    out.reserveCapacity(s.count)
+    for c in s {
+        switch c {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&#39;"
+        default: out.append(c)
+        }
+    }
+    return out
+}
+
+/// Coordinates in SVG attributes: two decimals, no locale.
+func _px(_ v: Double) -> String { String(format: "%.2f", v) }
+
+/// A linear map from data values to pixels.
+struct _Scale {
+    var lo: Double, hi: Double, from: Double, to: Double
+    func callAsFunction(_ v: Double) -> Double { from + (v - lo) / (hi - lo) * (to - from) }
+}
+
+/// Round tick values covering [lo, hi], about `count` of them (1, 2, 5 × 10^k steps).
+func _ticks(_ lo: Double, _ hi: Double, count: Int = 5) -> [Double] {
+    guard hi > lo, lo.isFinite, hi.isFinite else { return [lo] }
+    let raw = (hi - lo) / Double(max(count, 1))
+    let power = pow(10, floor(log10(raw)))
+    let step = [1.0, 2, 2.5, 5, 10].map { $0 * power }.first { $0 >= raw } ?? 10 * power
+    var v = ceil(lo / step - 1e-9) * step
+    var ticks: [Double] = []
+    while v <= hi + step * 1e-9 { ticks.append(abs(v) < step * 1e-9 ? 0 : v); v += step }
+    return ticks
+}
+
+/// A tick label with as many decimals as the step between ticks needs (at most 4).
+func _tickLabel(_ v: Double, step: Double) -> String {
+    let decimals = (0...4).first { d in
+        let scaled = step * pow(10, Double(d))
+        return abs(scaled - scaled.rounded()) < 1e-6
+    } ?? 4
+    return String(format: "%.\(decimals)f", v)
+}
+
+/// The inline SVG charts of the HTML page. Each element carries `data-` attributes with the
+/// exact values it draws, so tests and the browser check read the numbers back.
+enum _Charts {
+    struct Bar { var model: String; var title: String; var color: String; var value: Double }
+    struct Group { var metric: String; var bars: [Bar] }
+
+    /// Grouped vertical bars: one group per metric, one bar per model, y from 0 (or below, for
+    /// negative R²) to 1; value labels on the bars.
+    static func bars(task: String, groups: [Group], width: Double = 480, height: Double = 270) -> String {
+        let left = 44.0, right = 10.0, top = 12.0, bottom = 30.0
+        let values = groups.flatMap { $0.bars.map(\.value) }.filter(\.isFinite)
+        let lo = max(-1, min(0, floor((values.min() ?? 0) * 10) / 10))
+        let hi = max(1, values.max() ?? 1)
+        let y = _Scale(lo: lo, hi: hi, from: height - bottom, to: top)
+        var svg = "<svg class=\"bars\" data-task=\"\(_escape(task))\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(_escape(task)) test metrics by model\">"
+        let ticks = _ticks(lo, hi, count: 5)
+        let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
+        for t in ticks {
+            svg += "<line class=\"grid\" x1=\"\(_px(left))\" x2=\"\(_px(width - right))\" y1=\"\(_px(y(t)))\" y2=\"\(_px(y(t)))\"/>"
+            svg += "<text class=\"tick\" x=\"\(_px(left - 6))\" y=\"\(_px(y(t) + 3.5))\" text-anchor=\"end\">\(_tickLabel(t, step: step))</text>"
+        }
+        svg += "<line class=\"axis\" x1=\"\(_px(left))\" x2=\"\(_px(left))\" y1=\"\(_px(top))\" y2=\"\(_px(height - bottom))\"/>"
+        svg += "<line class=\"axis\" x1=\"\(_px(left))\" x2=\"\(_px(width - right))\" y1=\"\(_px(y(0)))\" y2=\"\(_px(y(0)))\"/>"
+        let plot = width - left - right
+        let groupWidth = plot / Double(max(groups.count, 1))
+        for (g, group) in groups.enumerated() {
+            let x0 = left + Double(g) * groupWidth
+            let n = Double(max(group.bars.count, 1))
+            let barWidth = min(30, (groupWidth - 18) / n)
+            let start = x0 + (groupWidth - barWidth * n) / 2
+            svg += "<g class=\"group\" data-metric=\"\(_escape(group.metric))\">"
+            for (b, bar) in group.bars.enumerated() {
+                let x = start + Double(b) * barWidth
+                let v = min(max(bar.value, lo), hi)
+                let y0 = y(0), y1 = y(v)
+                let h = abs(y1 - y0)
+                svg += "<rect class=\"bar\" data-model=\"\(_escape(bar.model))\" data-metric=\"\(_escape(group.metric))\" data-value=\"\(_Format.exact(bar.value))\""
+                svg += " x=\"\(_px(x + 1))\" y=\"\(_px(min(y0, y1)))\" width=\"\(_px(max(barWidth - 2, 1)))\" height=\"\(_px(max(h, 0.5)))\" fill=\"\(bar.color)\">"
+                svg += "<title>\(_escape(bar.title)) · \(_escape(group.metric)) \(_Format.fixed(bar.value))</title></rect>"
+                // The value, written along the bar: inside when it fits, else just above it.
+                let label = _Format.fixed(bar.value, 3)
+                let cx = x + barWidth / 2 + 3.5
+                if h > 40 && bar.value >= 0 {
+                    svg += "<text class=\"value inside\" transform=\"translate(\(_px(cx)),\(_px(y1 + 5))) rotate(90)\">\(label)</text>"
+                } else {
+                    let anchor = bar.value >= 0 ? min(y0, y1) - 4 : max(y0, y1) + 4
+                    svg += "<text class=\"value\" text-anchor=\"\(bar.value >= 0 ? "start" : "end")\" transform=\"translate(\(_px(cx - 7)),\(_px(anchor))) rotate(-90)\">\(label)</text>"
+                }
+            }
+            svg += "<text class=\"label\" x=\"\(_px(x0 + groupWidth / 2))\" y=\"\(_px(height - bottom + 18))\" text-anchor=\"middle\">\(_escape(group.metric))</text>"
+            svg += "</g>"
+        }
+        return svg + "</svg>"
+    }
+
+    struct Series {
+        var key: String
+        var title: String
+        var color: String
+        var values: [Double]
+        var width: Double = 2
+        var dashed = false
+    }
+
+    /// Lines over epochs, broken where a value is NaN; the best epoch as a dashed vertical
+    /// line (and a dot on the first series).
+    static func lines(network: String, panel: String, title: String, epochs: [Int], series: [Series], bestEpoch: Int,
+                      width: Double = 290, height: Double = 190) -> String {
+        let left = 44.0, right = 12.0, top = 24.0, bottom = 30.0
+        let finite = series.flatMap(\.values).filter(\.isFinite)
+        var lo = finite.min() ?? 0, hi = finite.max() ?? 1
+        if hi - lo < 1e-9 { lo -= 0.5; hi += 0.5 }
+        let pad = (hi - lo) * 0.06
+        lo -= pad; hi += pad
+        let firstEpoch = Double(epochs.first ?? 1), lastEpoch = Double(epochs.last ?? 1)
+        let x = _Scale(lo: firstEpoch - (lastEpoch == firstEpoch ? 0.5 : 0), hi: lastEpoch + (lastEpoch == firstEpoch ? 0.5 : 0),
+                       from: left, to: width - right)
+        let y = _Scale(lo: lo, hi: hi, from: height - bottom, to: top)
+        var svg = "<svg class=\"curve\" data-network=\"\(_escape(network))\" data-panel=\"\(panel)\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(_escape(network)) \(_escape(title))\">"
+        svg += "<text class=\"panel-title\" x=\"\(_px(left))\" y=\"14\">\(_escape(title))</text>"
+        let yTicks = _ticks(lo, hi, count: 4)
+        let yStep = yTicks.count > 1 ? yTicks[1] - yTicks[0] : 1
+        for t in yTicks {
+            svg += "<line class=\"grid\" x1=\"\(_px(left))\" x2=\"\(_px(width - right))\" y1=\"\(_px(y(t)))\" y2=\"\(_px(y(t)))\"/>"
+            svg += "<text class=\"tick\" x=\"\(_px(left - 5))\" y=\"\(_px(y(t) + 3.5))\" text-anchor=\"end\">\(_tickLabel(t, step: yStep))</text>"
+        }
+        let xTicks = _ticks(x.lo, x.hi, count: 5).filter { $0 == $0.rounded() && $0 >= x.lo && $0 <= x.hi }
+        for t in xTicks {
+            svg += "<text class=\"tick\" x=\"\(_px(x(t)))\" y=\"\(_px(height - bottom + 14))\" text-anchor=\"middle\">\(Int(t))</text>"
+        }
+        svg += "<text class=\"axis-title\" x=\"\(_px(width - right))\" y=\"\(_px(height - 3))\" text-anchor=\"end\">epoch</text>"
+        svg += "<line class=\"axis\" x1=\"\(_px(left))\" x2=\"\(_px(left))\" y1=\"\(_px(top))\" y2=\"\(_px(height - bottom))\"/>"
+        svg += "<line class=\"axis\" x1=\"\(_px(left))\" x2=\"\(_px(width - right))\" y1=\"\(_px(height - bottom))\" y2=\"\(_px(height - bottom))\"/>"
+        if let best = epochs.firstIndex(of: bestEpoch) {
+            let bx = x(Double(bestEpoch))
+            svg += "<line class=\"best-epoch\" data-epoch=\"\(bestEpoch)\" x1=\"\(_px(bx))\" x2=\"\(_px(bx))\" y1=\"\(_px(top))\" y2=\"\(_px(height - bottom))\"/>"
+            svg += "<text class=\"best-label\" x=\"\(_px(width - right))\" y=\"14\" text-anchor=\"end\">best epoch \(bestEpoch)</text>"
+            if let first = series.first, best < first.values.count, first.values[best].isFinite {
+                svg += "<circle class=\"best-point\" cx=\"\(_px(bx))\" cy=\"\(_px(y(first.values[best])))\" r=\"3.5\" fill=\"\(first.color)\"/>"
+            }
+        }
+        for s in series {
+            var d = ""
+            var pen = false
+            for (i, v) in s.values.enumerated() where i < epochs.count {
+                guard v.isFinite else { pen = false; continue }
+                d += (pen ? "L" : "M") + _px(x(Double(epochs[i]))) + "," + _px(y(v))
+                pen = true
+            }
+            svg += "<path class=\"series\" data-series=\"\(_escape(s.key))\" data-epochs=\"\(epochs.map(String.init).joined(separator: ","))\""
+            svg += " data-values=\"\(s.values.map(_Format.exact).joined(separator: ","))\" d=\"\(d)\" fill=\"none\" stroke=\"\(s.color)\""
+            svg += " stroke-width=\"\(s.width)\"\(s.dashed ? " stroke-dasharray=\"4 3\"" : "")><title>\(_escape(s.title))</title></path>"
+        }
+        return svg + "</svg>"
+    }
+
+    /// A T×T matrix as coloured cells with its values written in: a diverging scale, white at
+    /// 0, blue for positive and red for negative entries, full at ±max(1, max |A_ij|).
+    static func heatmap(student: String, parameter: String, tasks: [String], values: [[Double]]) -> String {
+        let longest = Double(tasks.map(\.count).max() ?? 1)
+        let left = 14 + 7.2 * longest, top = 26.0
+        let cell = max(64, 7.2 * longest + 12), rowHeight = 36.0
+        let width = left + cell * Double(tasks.count) + 4, height = top + rowHeight * Double(tasks.count) + 4
+        let scale = max(1, values.joined().filter(\.isFinite).map(abs).max() ?? 1)
+        var svg = "<svg class=\"heatmap\" data-student=\"\(_escape(student))\" data-parameter=\"\(_escape(parameter))\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(_escape(student)) \(_escape(parameter))\">"
+        for (j, task) in tasks.enumerated() {
+            svg += "<text class=\"col-label\" x=\"\(_px(left + cell * (Double(j) + 0.5)))\" y=\"\(_px(top - 8))\" text-anchor=\"middle\">\(_escape(task))</text>"
+        }
+        for (i, row) in tasks.enumerated() {
+            let y = top + rowHeight * Double(i)
+            svg += "<text class=\"row-label\" x=\"\(_px(left - 8))\" y=\"\(_px(y + rowHeight / 2 + 4))\" text-anchor=\"end\">\(_escape(row))</text>"
+            for (j, col) in tasks.enumerated() {
+                let v = values[i][j]
+                let x = left + cell * Double(j)
+                svg += "<rect class=\"cell\" data-row=\"\(_escape(row))\" data-col=\"\(_escape(col))\" data-value=\"\(_Format.exact(v))\""
+                svg += " x=\"\(_px(x))\" y=\"\(_px(y))\" width=\"\(_px(cell - 2))\" height=\"\(_px(rowHeight - 2))\" fill=\"\(color(v / scale))\">"
+                svg += "<title>\(_escape(row)) takes \(_Format.fixed(v)) of \(_escape(col))</title></rect>"
+                let light = v.isFinite && abs(v) / scale > 0.55  // white ink on dark cells
+                svg += "<text class=\"cell-value\(light ? " light" : "")\" x=\"\(_px(x + (cell - 2) / 2))\" y=\"\(_px(y + rowHeight / 2 + 4))\" text-anchor=\"middle\">\(_Format.fixed(v, 3))</text>"
+            }
+        }
+        return svg + "</svg>"
+    }
+
+    /// White at 0 to dark blue at 1 and dark red at −1 (clamped); grey for NaN.
+    static func color(_ v: Double) -> String {
+        guard v.isFinite else { return "#cccccc" }
+        let t = min(abs(v), 1)
+        let from = (247.0, 251.0, 255.0), to = v >= 0 ? (8.0, 69.0, 148.0) : (165.0, 15.0, 21.0)
+        let r = from.0 + (to.0 - from.0) * t, g = from.1 + (to.1 - from.1) * t, b = from.2 + (to.2 - from.2) * t
+        return String(format: "#%02x%02x%02x", Int(r.rounded()), Int(g.rounded()), Int(b.rounded()))
+    }
+}
