@@ -109,8 +109,10 @@ public struct PreparedDataset: Sendable {
             }
             for split in splits {
                 let g = try root.createGroup(split.name)
+                // Deflate level 1: one-hot features compress nearly as well as at 4, in a third of the time.
                 try g.write(split.x.storage, shape: [split.x.rows, split.x.cols], to: "x",
-                            chunks: Self.rowChunks(rows: split.x.rows, cols: split.x.cols), compression: .shuffleDeflate)
+                            chunks: Self.rowChunks(rows: split.x.rows, cols: split.x.cols),
+                            compression: H5Compression(shuffle: true, deflateLevel: 1))
                 let y = try g.createGroup("y")
                 for (i, task) in tasks.enumerated() {
                     switch split.labels[i] {

@@ -67,7 +67,10 @@ public final class CrossStitchNetwork: MultiTaskNetwork {
                 return Linear(name: "column.\(task.name).\(l)", inFeatures: width, outFeatures: h, rng: &rng)
             }
         }
-        for column in columns { column.first?.computesInputGradient = false }  // its input is data
+        for column in columns {  // the first layer's input is data
+            column.first?.computesInputGradient = false
+            column.first?.exploitsInputSparsity = true
+        }
         relus = tasks.map { _ in hidden.map { _ in ReLU() } }
         let random = random
         dropouts = tasks.map { _ in dropout > 0 ? hidden.map { _ in Dropout(probability: dropout, random: random) } : [] }

@@ -30,7 +30,10 @@ public final class HardSharingNetwork: MultiTaskNetwork {
             if dropout > 0 { layers.append(Dropout(probability: dropout, random: random)) }
             width = h
         }
-        (layers.first as? Linear)?.computesInputGradient = false  // its input is data
+        if let first = layers.first as? Linear {  // its input is data
+            first.computesInputGradient = false
+            first.exploitsInputSparsity = true
+        }
         trunk = Sequential(layers)
         heads = tasks.map { Linear(name: "head.\($0.name)", inFeatures: width, outFeatures: $0.outputs, rng: &rng) }
     }

@@ -58,7 +58,10 @@ public final class SoftSharingNetwork: MultiTaskNetwork {
                 return Linear(name: "column.\(task.name).\(l)", inFeatures: width, outFeatures: h, rng: &rng)
             }
         }
-        for linears in hiddenLayers { linears.first?.computesInputGradient = false }  // its input is data
+        for linears in hiddenLayers {  // the first layer's input is data
+            linears.first?.computesInputGradient = false
+            linears.first?.exploitsInputSparsity = true
+        }
         columns = hiddenLayers.map { linears in
             Sequential(linears.flatMap { linear -> [Layer] in
                 dropout > 0 ? [linear, ReLU(), Dropout(probability: dropout, random: random)] : [linear, ReLU()]

@@ -14,6 +14,20 @@ public final class Linear: Layer {
     /// (its input is data), which saves a third of that layer's backward work.
     public var computesInputGradient = true
 
+    /// Whether to skip the zeros of a mostly-zero input (one-hot features): the same sums,
+    /// over the non-zeros only, for y = x·W and dW += xᵀ·dy. Set on a network's input layer.
+    public var exploitsInputSparsity = false
+
+    /// Inputs with at most this fraction of non-zeros take the sparse path (0 disables it
+    /// everywhere, e.g. to benchmark the dense path).
+    nonisolated(unsafe) public static var sparseDensityThreshold: Double = 0.25
+
+    /// The non-zeros of the cached input, row by row (CSR), when the sparse path was taken.
+    private var sparseRows: [Int32] = []     // row r's entries are sparseRows[r]..<sparseRows[r+1]
+    private var sparseColumns: [Int32] = []
+    private var sparseValues: [Float] = []
+    private var usedSparse = false
+
     public var inFeatures: Int { weight.value.rows }
     public var outFeatures: Int { weight.value.cols }
 
@@ -32,7 +46,8 @@ public final class Linear: Layer {
     public func forward(_ x: Matrix, training: Bool) -> Matrix {
         precondition(x.cols == inFeatures, "linear expects \(inFeatures) features, got \(x.cols)")
         output.resize(rows: x.rows, cols: outFeatures)
-        BLAS.gemm(x, weight.value, into: &output)
+        usedSparse = exploitsInputSparsity && collectNonZeros(x)
+        if usedSparse { sparseProduct(rows: x.rows) } else { BLAS.gemm(x, weight.value, into: &output) }
         let n = outFeatures
         bias.value.storage.withUnsafeBufferPointer { b in
             output.storage.withUnsafeMutableBufferPointer { y in
@@ -51,7 +66,7 @@ public final class Linear: Layer {
     /// `computesInputGradient` is false.
     public func backward(_ dy: Matrix) -> Matrix {
         precondition(input.rows == dy.rows, "linear backward without a training forward")
-        BLAS.gemm(input, transposeA: true, dy, into: &weight.grad, beta: 1)
+        if usedSparse { sparseWeightGradient(dy) } else { BLAS.gemm(input, transposeA: true, dy, into: &weight.grad, beta: 1) }
         let n = outFeatures
         dy.storage.withUnsafeBufferPointer { d in
             bias.grad.storage.withUnsafeMutableBufferPointer { g in
@@ -70,4 +85,61 @@ public final class Linear: Layer {
     }
 
     public var parameters: [Parameter] { [weight, bias] }
+
+    /// Collects x's non-zeros as CSR; false (dense path) when they are too many.
+    private func collectNonZeros(_ x: Matrix) -> Bool {
+        let limit = Int(Double(x.count) * Self.sparseDensityThreshold)
+        guard limit > 0 else { return false }
+        sparseRows.removeAll(keepingCapacity: true)
+        sparseColumns.removeAll(keepingCapacity: true)
+        sparseValues.removeAll(keepingCapacity: true)
+        let f = x.cols
+        var dense = false
+        x.storage.withUnsafeBufferPointer { p in
+            sparseRows.append(0)
+            for r in 0..<x.rows {
+                let row = p.baseAddress! + r * f
+                for j in 0..<f where row[j] != 0 {
+                    sparseColumns.append(Int32(j))
+                    sparseValues.append(row[j])
+                }
+                sparseRows.append(Int32(sparseValues.count))
+                if sparseValues.count > limit { dense = true; return }
+            }
+        }
+        return !dense
+    }
+
+    /// output = x·W over x's non-zeros: row r is Σ_j x[r,j]·W[j,:].
+    private func sparseProduct(rows: Int) {
+        let n = outFeatures
+        weight.value.storage.withUnsafeBufferPointer { w in
+            output.storage.withUnsafeMutableBufferPointer { y in
+                let wp = w.baseAddress!, yp = y.baseAddress!
+                for r in 0..<rows {
+                    let out = yp + r * n
+                    for j in 0..<n { out[j] = 0 }
+                    for k in Int(sparseRows[r])..<Int(sparseRows[r + 1]) {
+                        Kernels.axpy(count: n, alpha: sparseValues[k], x: wp + Int(sparseColumns[k]) * n, y: out)
+                    }
+                }
+            }
+        }
+    }
+
+    /// dW += xᵀ·dy over x's non-zeros: W[j,:] += Σ_r x[r,j]·dy[r,:].
+    private func sparseWeightGradient(_ dy: Matrix) {
+        let n = outFeatures
+        dy.storage.withUnsafeBufferPointer { d in
+            weight.grad.storage.withUnsafeMutableBufferPointer { g in
+                let dp = d.baseAddress!, gp = g.baseAddress!
+                for r in 0..<dy.rows {
+                    let dr = dp + r * n
+                    for k in Int(sparseRows[r])..<Int(sparseRows[r + 1]) {
+                        Kernels.axpy(count: n, alpha: sparseValues[k], x: dr, y: gp + Int(sparseColumns[k]) * n)
+                    }
+                }
+            }
+        }
+    }
 }

@@ -206,13 +206,13 @@ public final class PipelineRunner {
                 try TeachersStage(context: context, datasetHash: inputs[layout.relative(layout.dataset)]!.sha256,
                                   force: forced, isTrusted: isTrusted).run(dataset: try dataset(), jobs: options.jobs)
             case .softTargets:
-                try SoftTargetsStage(context: context).run(dataset: try dataset())
+                try SoftTargetsStage(context: context).run(dataset: try dataset(), jobs: options.jobs)
             case .student(let variant):
                 let student = spec.students.first { $0.name == variant }!
                 try StudentStage(context: context, student: student, fingerprint: fingerprint, force: forced,
                                  isTrusted: isTrusted).run(dataset: try dataset())
             case .evaluate:
-                try EvaluateStage(context: context).run(dataset: try dataset())
+                try EvaluateStage(context: context).run(dataset: try dataset(), jobs: options.jobs)
             }
             var outputs: [String: FileHash] = [:]
             for path in d.outputs {
@@ -252,8 +252,8 @@ func elapsedSeconds(_ d: Duration) -> Double {
 extension PipelineSpec {
     /// Reads and validates a pipeline file, reading data files' headers with mtkd's CSV reader.
     public static func load(path: String, artifactsRoot: String? = nil) throws -> PipelineSpec {
-        try load(path: path, artifactsRoot: artifactsRoot) { file, delimiter in
-            try CSVTable.readHeader(file, options: CSVOptions(delimiter: UInt8(ascii: delimiter.unicodeScalars.first!), header: true))
+        try load(path: path, artifactsRoot: artifactsRoot) { file, delimiter, header in
+            try CSVTable.readHeader(file, options: CSVOptions(delimiter: UInt8(ascii: delimiter.unicodeScalars.first!), header: header))
         }
     }
 }

@@ -23,7 +23,7 @@ extension SpecDraft {
 
     /// Every data file exists; then every feature and label column is in each file's columns
     /// (the csv, or each of the split files), with the nearest column suggested for the first file.
-    func checkDataFiles(columnsOf: (_ path: String, _ delimiter: Character) throws -> [String]) throws {
+    func checkDataFiles(columnsOf: (_ path: String, _ delimiter: Character, _ header: Bool) throws -> [String]) throws {
         for file in data.files {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isFolder) else {
@@ -52,10 +52,10 @@ extension SpecDraft {
     }
 
     /// The column names of `file`: from its header, from `columns:`, or `c0`, `c1`, ….
-    private func columns(of file: SpecDataFile, _ columnsOf: (_ path: String, _ delimiter: Character) throws -> [String]) throws -> [String] {
+    private func columns(of file: SpecDataFile, _ columnsOf: (_ path: String, _ delimiter: Character, _ header: Bool) throws -> [String]) throws -> [String] {
         let fields: [String]
         do {
-            fields = try columnsOf(file.path, data.delimiter)
+            fields = try columnsOf(file.path, data.delimiter, data.header)
         } catch {
             throw file.node.error("cannot read the columns of \(file.written): \(error.localizedDescription)")
         }

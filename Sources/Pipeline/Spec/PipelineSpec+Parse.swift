@@ -12,7 +12,7 @@ extension PipelineSpec {
     ///     number is used). Called once per data file, after all of them are known to exist.
     /// - Throws: `SpecError` for the first problem found; nothing is written anywhere.
     public static func load(path: String, artifactsRoot: String? = nil,
-                            columnsOf: (_ path: String, _ delimiter: Character) throws -> [String]) throws -> PipelineSpec {
+                            columnsOf: (_ path: String, _ delimiter: Character, _ header: Bool) throws -> [String]) throws -> PipelineSpec {
         let absolute = SpecPaths.absolute(path)
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isFolder) else {
@@ -43,7 +43,7 @@ extension PipelineSpec {
     ///   - baseDirectory: the pipeline file's folder; relative paths in the file are resolved against it.
     ///   - artifactsRoot, columnsOf: as for `load(path:artifactsRoot:columnsOf:)`.
     public static func parse(yaml: String, file: String, baseDirectory: String, artifactsRoot: String? = nil,
-                             columnsOf: (_ path: String, _ delimiter: Character) throws -> [String]) throws -> PipelineSpec {
+                             columnsOf: (_ path: String, _ delimiter: Character, _ header: Bool) throws -> [String]) throws -> PipelineSpec {
         let base = SpecPaths.absolute(baseDirectory)
         guard let root = try YAMLReader.read(yaml, file: file) else {
             throw SpecError(file: file, message: "the file holds no settings; a pipeline needs at least name, data and tasks")

@@ -13,18 +13,37 @@ public struct EvaluateStage {
     public init(context: StageContext) { self.context = context }
 
     @discardableResult
-    public func run(dataset: PreparedDataset) throws -> EvaluationReport {
+    public func run(dataset: PreparedDataset, jobs: Int = 1) throws -> EvaluationReport {
         let spec = context.spec
         guard let test = dataset.split("test") else { throw ArtifactError(path: context.layout.dataset, "has no test split") }
+        // Every model's test outputs, `jobs` models at a time.
+        let memberPaths = spec.teachers.flatMap { t in (0..<t.members).map { (t.task, $0) } }
+        var memberResults = [(ModelFile, Matrix)?](repeating: nil, count: memberPaths.count)
+        var studentResults = [(ModelFile, [Matrix])?](repeating: nil, count: spec.students.count)
+        let lock = NSLock()
+        try WorkerPool.run(count: memberPaths.count + spec.students.count, jobs: jobs) { i in
+            if i < memberPaths.count {
+                let (task, member) = memberPaths[i]
+                let model = try ModelFile.read(from: context.layout.teacherMember(task: task, member: member))
+                let out = try timedPredict(model, test.x, name: "\(task)/member-\(member)")[0]
+                lock.withLock { memberResults[i] = (model, out) }
+            } else {
+                let s = spec.students[i - memberPaths.count]
+                let model = try ModelFile.read(from: context.layout.student(s.name))
+                let outputs = try timedPredict(model, test.x, name: s.name)
+                lock.withLock { studentResults[i - memberPaths.count] = (model, outputs) }
+            }
+        }
         var models: [ModelEvaluation] = []
+        var next = 0
         for teacher in spec.teachers {
             let t = dataset.taskIndex(teacher.task)!
             let info = dataset.tasks[t]
             var outputs: [Matrix] = []
             var total = 0
             for member in 0..<teacher.members {
-                let model = try ModelFile.read(from: context.layout.teacherMember(task: teacher.task, member: member))
-                let out = try timedPredict(model, test.x, name: "\(teacher.task)/member-\(member)")[0]
+                let (model, out) = memberResults[next]!
+                next += 1
                 outputs.append(out)
                 total += model.parameterCount
                 models.append(ModelEvaluation(name: "\(teacher.task)/member-\(member)", role: .teacherMember,
@@ -42,9 +61,8 @@ public struct EvaluateStage {
                                           parameters: total,
                                           tasks: [teacher.task: Self.metrics(outputs: ensemble, isProbability: true, task: info, labels: test.labels[t])]))
         }
-        for student in spec.students {
-            let model = try ModelFile.read(from: context.layout.student(student.name))
-            let outputs = try timedPredict(model, test.x, name: student.name)
+        for (k, student) in spec.students.enumerated() {
+            let (model, outputs) = studentResults[k]!
             var tasks: [String: TaskMetrics] = [:]
             for (t, info) in dataset.tasks.enumerated() {
                 tasks[info.name] = Self.metrics(outputs: outputs[t], isProbability: false, task: info, labels: test.labels[t])
@@ -61,21 +79,22 @@ public struct EvaluateStage {
         return report
     }
 
-    /// The model's test outputs, recording its prediction throughput (best of 3 passes over
-    /// at least 4096 rows, so tiny test splits still give a stable number).
+    /// The model's test outputs, recording its prediction throughput: best of 3 timed passes
+    /// over 16,384 rows (the first rows of the split, repeated when it is smaller).
     func timedPredict(_ model: ModelFile, _ x: Matrix, name: String) throws -> [Matrix] {
         let net = try model.makeNetwork()
         let outputs = net.predict(x)
         guard x.rows > 0 else { return outputs }
-        let repeats = max(1, 4096 / x.rows)
+        let sample = x.rows(0..<min(x.rows, 16_384))
+        let repeats = max(1, 16_384 / sample.rows)
         let clock = ContinuousClock()
         var best = Double.infinity
         for _ in 0..<3 {
             let start = clock.now
-            for _ in 0..<repeats { _ = net.predict(x) }
+            for _ in 0..<repeats { _ = net.predict(sample) }
             best = min(best, elapsedSeconds(clock.now - start))
         }
-        context.timings.record(network: name, inferenceExamplesPerSecond: Double(repeats * x.rows) / max(best, 1e-9))
+        context.timings.record(network: name, inferenceExamplesPerSecond: Double(repeats * sample.rows) / max(best, 1e-9))
         return outputs
     }
 

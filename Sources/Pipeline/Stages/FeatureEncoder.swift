@@ -36,7 +36,7 @@ struct FeatureEncoder {
             switch f.kind {
             case .numeric:
                 let all: [Double]
-                do { all = try table.numericColumn(c) } catch {
+                do { all = try train.columns.numeric(c) } catch {
                     throw SpecError(file: spec.file, line: nil, key: "data.features.numeric", message: error.localizedDescription)
                 }
                 let present = train.rows.map { all[$0] }.filter { !$0.isNaN }
@@ -44,7 +44,7 @@ struct FeatureEncoder {
                 columns.append(.numeric(name: f.column, mean: mean, std: std))
                 features.append(FeatureInfo(name: f.column, column: f.column, kind: .numeric, mean: mean, std: std))
             case .categorical:
-                let (codes, names) = table.categoricalColumn(c)
+                let (codes, names) = train.columns.categorical(c)
                 var counts = [Int](repeating: 0, count: names.count)
                 for r in train.rows where codes[r] >= 0 { counts[Int(codes[r])] += 1 }
                 var seen = names.indices.filter { counts[$0] > 0 }
@@ -77,7 +77,7 @@ struct FeatureEncoder {
             case .numeric(let name, let mean, let std):
                 let c = table.columnIndex(name)!
                 let all: [Double]
-                do { all = try table.numericColumn(c) } catch {
+                do { all = try part.columns.numeric(c) } catch {
                     throw SpecError(file: file, line: nil, key: "data.features.numeric", message: error.localizedDescription)
                 }
                 x.storage.withUnsafeMutableBufferPointer { p in
@@ -90,7 +90,7 @@ struct FeatureEncoder {
                 offset += 1
             case .categorical(let name, let categories, let other):
                 let c = table.columnIndex(name)!
-                let (codes, names) = table.categoricalColumn(c)
+                let (codes, names) = part.columns.categorical(c)
                 let index = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
                 // Map this table's category codes to feature offsets once.
                 let slot: [Int?] = names.map { index[$0] ?? other }

@@ -18,6 +18,8 @@ public struct PrepareStage {
     struct Part {
         var table: CSVTable
         var rows: [Int]
+        /// Decoded columns of `table`, shared by every part cut from it (train and val often are).
+        var columns: ColumnCache
     }
 
     /// Builds the dataset (no files written).
@@ -26,6 +28,13 @@ public struct PrepareStage {
         let options = CSVOptions(delimiter: UInt8(ascii: data.delimiter.unicodeScalars.first!), header: data.header,
                                  columnNames: data.columnNames, missingValues: data.missingValues, trimWhitespace: true)
         var parts: [String: Part] = [:]   // train / val / test
+        var caches: [String: ColumnCache] = [:]
+        func cache(_ t: CSVTable) -> ColumnCache {
+            if let c = caches[t.source] { return c }
+            let c = ColumnCache(table: t)
+            caches[t.source] = c
+            return c
+        }
         func load(_ path: String, key: String) throws -> CSVTable {
             let t: CSVTable
             do { t = try CSVTable.read(path, options: options) } catch {
@@ -47,16 +56,16 @@ public struct PrepareStage {
                 throw SpecError(file: spec.file, line: nil, key: "data.split",
                                 message: "\(order.count) usable rows cannot be split into train \(nTrain), val \(nVal), test \(nTest): every split needs rows")
             }
-            parts["train"] = Part(table: table, rows: Array(order[0..<nTrain]))
-            parts["val"] = Part(table: table, rows: Array(order[nTrain..<(nTrain + nVal)]))
-            parts["test"] = Part(table: table, rows: Array(order[(nTrain + nVal)...]))
+            parts["train"] = Part(table: table, rows: Array(order[0..<nTrain]), columns: cache(table))
+            parts["val"] = Part(table: table, rows: Array(order[nTrain..<(nTrain + nVal)]), columns: cache(table))
+            parts["test"] = Part(table: table, rows: Array(order[(nTrain + nVal)...]), columns: cache(table))
         case .files(let trainPath, let valPath, let testPath, let valFraction):
             let train = try load(trainPath, key: "data.files.train")
             let trainRows = try keptRows(train)
             if let valPath {
                 let val = try load(valPath, key: "data.files.val")
-                parts["train"] = Part(table: train, rows: trainRows)
-                parts["val"] = Part(table: val, rows: try keptRows(val))
+                parts["train"] = Part(table: train, rows: trainRows, columns: cache(train))
+                parts["val"] = Part(table: val, rows: try keptRows(val), columns: cache(val))
             } else {
                 var rng = RNG(seed: RNG.derive(seed: spec.seed, stream: 0x5eed_5911))
                 let order = rng.permutation(trainRows.count).map { trainRows[$0] }
@@ -65,11 +74,11 @@ public struct PrepareStage {
                     throw SpecError(file: spec.file, line: nil, key: "data.val_fraction", message: "\(order.count) training rows leave none after holding out \(nVal) for validation")
                 }
                 // Keep the training rows in file order (the hold-out is random).
-                parts["val"] = Part(table: train, rows: Array(order[0..<nVal]).sorted())
-                parts["train"] = Part(table: train, rows: Array(order[nVal...]).sorted())
+                parts["val"] = Part(table: train, rows: Array(order[0..<nVal]).sorted(), columns: cache(train))
+                parts["train"] = Part(table: train, rows: Array(order[nVal...]).sorted(), columns: cache(train))
             }
             let test = try load(testPath, key: "data.files.test")
-            parts["test"] = Part(table: test, rows: try keptRows(test))
+            parts["test"] = Part(table: test, rows: try keptRows(test), columns: cache(test))
         }
         for name in PreparedDataset.splitNames where parts[name]!.rows.isEmpty {
             throw SpecError(file: spec.file, line: nil, key: "data", message: "the \(name) split has no rows left after dropping rows with missing features")
@@ -144,7 +153,7 @@ public struct PrepareStage {
                 }
                 return TaskInfo(name: task.name, column: task.column, kind: .classification, classes: classes)
             case .regression:
-                let values = try numeric(train.table, col, rows: train.rows, key: "tasks.\(task.name).column")
+                let values = try numeric(train.columns, col, rows: train.rows, key: "tasks.\(task.name).column")
                 let present = values.filter { !$0.isNaN }
                 guard !present.isEmpty else {
                     throw SpecError(file: spec.file, line: nil, key: "tasks.\(task.name)",
@@ -170,15 +179,38 @@ public struct PrepareStage {
                 return index[v] ?? -1
             })
         case .regression:
-            return .values(try numeric(part.table, col, rows: part.rows, key: "tasks.\(task.name).column").map { Float($0) })
+            return .values(try numeric(part.columns, col, rows: part.rows, key: "tasks.\(task.name).column").map { Float($0) })
         }
     }
 
-    func numeric(_ table: CSVTable, _ col: Int, rows: [Int], key: String) throws -> [Double] {
+    func numeric(_ columns: ColumnCache, _ col: Int, rows: [Int], key: String) throws -> [Double] {
         let all: [Double]
-        do { all = try table.numericColumn(col) } catch {
+        do { all = try columns.numeric(col) } catch {
             throw SpecError(file: spec.file, line: nil, key: key, message: error.localizedDescription)
         }
         return rows.map { all[$0] }
+    }
+}
+
+/// Decoded columns of one CSV table, each decoded once however many splits and passes use it.
+final class ColumnCache {
+    let table: CSVTable
+    private var numeric: [Int: [Double]] = [:]
+    private var categorical: [Int: (codes: [Int32], categories: [String])] = [:]
+
+    init(table: CSVTable) { self.table = table }
+
+    func numeric(_ column: Int) throws -> [Double] {
+        if let v = numeric[column] { return v }
+        let v = try table.numericColumn(column)
+        numeric[column] = v
+        return v
+    }
+
+    func categorical(_ column: Int) -> (codes: [Int32], categories: [String]) {
+        if let v = categorical[column] { return v }
+        let v = table.categoricalColumn(column)
+        categorical[column] = v
+        return v
     }
 }

@@ -70,25 +70,35 @@ public struct SoftTargetsStage {
     public let context: StageContext
     public init(context: StageContext) { self.context = context }
 
-    public func run(dataset: PreparedDataset) throws {
+    public func run(dataset: PreparedDataset, jobs: Int = 1) throws {
         let spec = context.spec
         guard let train = dataset.split("train") else { throw ArtifactError(path: context.layout.dataset, "has no train split") }
         var tasks: [TaskSoftTargets] = []
         let combine = EnsembleCombine(rawValue: spec.softTargets.combine.rawValue)!
+        // Every member's outputs on the training split, `jobs` members at a time.
+        let members = spec.teachers.flatMap { t in (0..<t.members).map { (t, $0) } }
+        var results = [(output: Matrix, validation: Double)?](repeating: nil, count: members.count)
+        let lock = NSLock()
+        try WorkerPool.run(count: members.count, jobs: jobs) { i in
+            let (teacher, member) = members[i]
+            let info = dataset.tasks[dataset.taskIndex(teacher.task)!]
+            let model = try ModelFile.read(from: context.layout.teacherMember(task: teacher.task, member: member))
+            var out = try model.makeNetwork().predict(train.x)[0]
+            if info.kind == .regression {
+                for i in 0..<out.count { out.storage[i] = out.storage[i] * Float(info.labelStd) + Float(info.labelMean) }
+            }
+            let validation = model.history[model.bestEpoch - 1].validationMetrics[0]
+            lock.withLock { results[i] = (out, validation) }
+        }
+        var next = 0
         for teacher in spec.teachers {
-            let t = dataset.taskIndex(teacher.task)!
-            let info = dataset.tasks[t]
+            let info = dataset.tasks[dataset.taskIndex(teacher.task)!]
             var outputs: [Matrix] = []
             var validation: [Double] = []
-            for member in 0..<teacher.members {
-                let model = try ModelFile.read(from: context.layout.teacherMember(task: teacher.task, member: member))
-                let net = try model.makeNetwork()
-                var out = net.predict(train.x)[0]
-                if info.kind == .regression {
-                    for i in 0..<out.count { out.storage[i] = out.storage[i] * Float(info.labelStd) + Float(info.labelMean) }
-                }
-                outputs.append(out)
-                validation.append(model.history[model.bestEpoch - 1].validationMetrics[0])
+            for _ in 0..<teacher.members {
+                outputs.append(results[next]!.output)
+                validation.append(results[next]!.validation)
+                next += 1
             }
             let targets = info.kind == .classification
                 ? Ensemble.probabilities(memberLogits: outputs, combine: combine, temperature: Float(spec.softTargets.temperature))

@@ -259,7 +259,7 @@ struct PipelineSpecErrorTests {
                     test: data/test.csv
                   features: {numeric: [bill_length_mm]}
                 tasks: [{name: species}]
-                """, columnsOf: { path, _ in path.hasSuffix("test.csv") ? ["species"] : SpecFixture.columns })
+                """, columnsOf: { path, _, _ in path.hasSuffix("test.csv") ? ["species"] : SpecFixture.columns })
                 == "pipelines/quickstart.yaml:5: data.files.test: no column 'bill_length_mm' in data/test.csv (the file data/penguins.csv has it)")
         }
     }
@@ -286,7 +286,7 @@ struct PipelineSpecErrorTests {
                   csv: data/penguins.csv
                   features: {numeric: [bill_length_mm]}
                 tasks: [{name: species}]
-                """, columnsOf: { _, _ in throw Unreadable() })
+                """, columnsOf: { _, _, _ in throw Unreadable() })
                 == "pipelines/quickstart.yaml:3: data.csv: cannot read the columns of data/penguins.csv: gzip: unexpected end of file")
         }
     }

@@ -49,7 +49,7 @@ struct PipelineSpecParseTests {
                     distill: none
                     dropout: 0
                 """, file: SpecFixture.file, baseDirectory: fixture.pipelines,
-                columnsOf: { path, _ in calls.append(path); return SpecFixture.columns })
+                columnsOf: { path, _, _ in calls.append(path); return SpecFixture.columns })
 
             let defaults = TrainingSpec(epochs: 30, batchSize: 32, learningRate: 0.001, optimizer: .adam,
                                         momentum: 0.9, weightDecay: 0)
@@ -130,7 +130,7 @@ struct PipelineSpecParseTests {
                   - name: species
                     column: c0
                 """, file: SpecFixture.file, baseDirectory: fixture.pipelines,
-                columnsOf: { path, _ in calls.append(path); return SpecFixture.columns })
+                columnsOf: { path, _, _ in calls.append(path); return SpecFixture.columns })
             #expect(spec.data.source == .files(train: fixture.dataFile, val: nil, test: fixture.dataFile, valFraction: 0.2))
             #expect(spec.data.header == false)
             #expect(spec.data.features == [FeatureSpec(column: "c1", kind: .categorical)])
@@ -163,7 +163,7 @@ struct PipelineSpecParseTests {
                   features: {numeric: [bill_length_mm]}
                 tasks: [{name: species}]
                 """.write(toFile: path, atomically: true, encoding: .utf8)
-            let spec = try PipelineSpec.load(path: path, columnsOf: { _, _ in SpecFixture.columns })
+            let spec = try PipelineSpec.load(path: path, columnsOf: { _, _, _ in SpecFixture.columns })
             #expect(spec.file == path)
             #expect(spec.data.source == .single(path: fixture.dataFile,
                                                 split: SplitFractions(train: 0.7, val: 0.15, test: 0.15)))
@@ -174,7 +174,7 @@ struct PipelineSpecParseTests {
         try SpecFixture.with { fixture in
             let path = fixture.root + "/nowhere.yaml"
             #expect(throws: SpecError(file: path, message: "no such file: \(path)")) {
-                try PipelineSpec.load(path: path, columnsOf: { _, _ in [] })
+                try PipelineSpec.load(path: path, columnsOf: { _, _, _ in [] })
             }
         }
     }

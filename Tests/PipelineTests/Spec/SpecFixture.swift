@@ -28,11 +28,11 @@ struct SpecFixture {
     /// Parses `yaml` as `pipelines/quickstart.yaml`; `columnsOf` reports `SpecFixture.columns`.
     func parse(_ yaml: String, artifactsRoot: String? = nil) throws -> PipelineSpec {
         try PipelineSpec.parse(yaml: yaml, file: Self.file, baseDirectory: pipelines, artifactsRoot: artifactsRoot,
-                               columnsOf: { _, _ in Self.columns })
+                               columnsOf: { _, _, _ in Self.columns })
     }
 
     /// The text a user sees for the error `yaml` raises, or nil when it parses.
-    func errorText(_ yaml: String, columnsOf: (_ path: String, _ delimiter: Character) throws -> [String] = { _, _ in SpecFixture.columns }) -> String? {
+    func errorText(_ yaml: String, columnsOf: (_ path: String, _ delimiter: Character, _ header: Bool) throws -> [String] = { _, _, _ in SpecFixture.columns }) -> String? {
         do {
             _ = try PipelineSpec.parse(yaml: yaml, file: Self.file, baseDirectory: pipelines, columnsOf: columnsOf)
             return nil
