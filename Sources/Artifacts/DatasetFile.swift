@@ -48,6 +48,37 @@ public struct SplitData: Sendable {
     public init(name: String, x: Matrix, labels: [TaskTargets.Labels], sourceRows: [Int32]) {
         self.name = name; self.x = x; self.labels = labels; self.sourceRows = sourceRows
     }
+
+    /// Rows of the split (also when `x` was not loaded).
+    public var rowCount: Int { sourceRows.count }
+}
+
+/// Reads rows of one split's features from `data/dataset.h5` on demand, so training and
+/// evaluation hold one block of rows in memory instead of the whole split.
+public final class SplitRows: @unchecked Sendable {
+    public let path: String
+    public let split: String
+    public let rows: Int
+    public let cols: Int
+    private let dataset: H5Dataset
+
+    public init(path: String, split: String) throws {
+        self.path = path
+        self.split = split
+        let file = try H5File.open(path)
+        // A chunk cache of 8 MiB: a block of consecutive rows touches each chunk once.
+        dataset = try file.root.dataset("\(split)/x", chunkCacheBytes: 8 << 20)
+        guard dataset.shape.count == 2 else {
+            throw ArtifactError(path: path, "/\(split)/x has shape \(dataset.shape), expected (N, F)")
+        }
+        rows = dataset.shape[0]
+        cols = dataset.shape[1]
+    }
+
+    /// Rows `range` as a (range.count, F) matrix.
+    public func read(_ range: Range<Int>) throws -> Matrix {
+        Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self))
+    }
 }
 
 /// `data/dataset.h5`: the prepared splits, features and tasks.
@@ -132,8 +163,10 @@ public struct PreparedDataset: Sendable {
         return [perChunk, max(cols, 1)]
     }
 
-    /// Reads a dataset written by `write(to:)`.
-    public static func read(from path: String) throws -> PreparedDataset {
+    /// Reads a dataset written by `write(to:)`. With `features: false` every split's `x` is
+    /// left empty (0 columns) and only features, tasks and labels are read: stages then stream
+    /// rows with `SplitRows`.
+    public static func read(from path: String, features loadFeatures: Bool = true) throws -> PreparedDataset {
         let file = try H5File.open(path)
         let root = file.root
         try ArtifactHeader.check(root, format: format, path: path)
@@ -176,7 +209,8 @@ public struct PreparedDataset: Sendable {
             guard xd.shape.count == 2, xd.shape[1] == features.count else {
                 throw ArtifactError(path: path, "/\(s)/x has shape \(xd.shape), expected (N, \(features.count))")
             }
-            let x = Matrix(rows: xd.shape[0], cols: xd.shape[1], storage: try xd.read(Float.self))
+            let x = loadFeatures ? Matrix(rows: xd.shape[0], cols: xd.shape[1], storage: try xd.read(Float.self))
+                                 : Matrix(rows: xd.shape[0], cols: 0)
             var labels: [TaskTargets.Labels] = []
             for task in tasks {
                 let d = try g.dataset("y/\(task.name)")

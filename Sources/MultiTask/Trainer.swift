@@ -81,10 +81,9 @@ public final class Trainer {
     /// - Parameter onEpoch: called after every epoch with its record and the state to
     ///   checkpoint (built on demand); throwing stops training.
     /// - Returns: the history; the network then holds the best epoch's weights.
-    public func fit(train: LabelledSet, validation: LabelledSet,
+    public func fit(train: RowBlocks, validation: RowBlocks,
                     onEpoch: (EpochRecord, () -> TrainerState) throws -> Void = { _, _ in }) throws -> TrainingHistory {
         let tasks = network.tasks
-        precondition(train.targets.count == tasks.count && validation.targets.count == tasks.count)
         let parameters = trainables
         var history = state?.history ?? []
         var best = state?.bestParameters ?? Self.snapshot(parameters)
@@ -94,15 +93,8 @@ public final class Trainer {
         let clock = ContinuousClock()
         let started = clock.now
         var buffers = StepBuffers(tasks: tasks.count)
-        // Rows each task can learn from (a label, or a soft target), for per-task batching.
-        let taskRows: [[Int]] = tasks.indices.map { t in
-            let target = train.targets[t]
-            if target.soft != nil { return Array(0..<train.count) }
-            switch target.labels {
-            case .classes(let c): return c.indices.filter { c[$0] >= 0 }
-            case .values(let v): return v.indices.filter { !v[$0].isNaN }
-            }
-        }
+        // A source of one block is read once, not every epoch.
+        let single: LabelledSet? = train.blockCount == 1 ? try train.block(0) : nil
 
         if firstEpoch <= settings.epochs {
         for epoch in firstEpoch...settings.epochs {
@@ -111,14 +103,20 @@ public final class Trainer {
             var taskLossSums = [Double](repeating: 0, count: tasks.count)
             var batches = 0
             var examples = 0
-            for (rows, only) in epochBatches(taskRows: taskRows, count: train.count) {
-                let (loss, perTask) = step(rows: rows, onlyTask: only, train: train, buffers: &buffers, parameters: parameters)
-                lossSum += loss
-                for t in tasks.indices { taskLossSums[t] += perTask[t] }
-                batches += 1
-                examples += rows.count
+            // Blocks in random order; within a block, batches as `settings.batching` says.
+            let blockOrder = shuffleRNG.permutation(train.blockCount)
+            for b in blockOrder {
+                let block = try single ?? train.block(b)
+                precondition(block.targets.count == tasks.count, "one target per task")
+                for (rows, only) in epochBatches(taskRows: Self.taskRows(block), count: block.count) {
+                    let (loss, perTask) = step(rows: rows, onlyTask: only, train: block, buffers: &buffers, parameters: parameters)
+                    lossSum += loss
+                    for t in tasks.indices { taskLossSums[t] += perTask[t] }
+                    batches += 1
+                    examples += rows.count
+                }
             }
-            let metrics = Self.validationMetrics(network: network, on: validation)
+            let metrics = try Self.validationMetrics(network: network, on: validation)
             let available = metrics.filter { !$0.isNaN }
             let trainLoss = lossSum / Double(max(batches, 1))
             let score = available.isEmpty ? -trainLoss : available.reduce(0, +) / Double(available.count)
@@ -147,7 +145,18 @@ public final class Trainer {
         return TrainingHistory(epochs: history, bestEpoch: bestEpoch, seconds: Self.seconds(clock.now - started))
     }
 
-    /// The batches of one epoch: row indices, and the one task they are for (per-task batching).
+    /// Rows each task can learn from (a label, or a soft target), for per-task batching.
+    static func taskRows(_ set: LabelledSet) -> [[Int]] {
+        set.targets.map { target in
+            if target.soft != nil { return Array(0..<set.count) }
+            switch target.labels {
+            case .classes(let c): return c.indices.filter { c[$0] >= 0 }
+            case .values(let v): return v.indices.filter { !v[$0].isNaN }
+            }
+        }
+    }
+
+    /// The batches of one block: row indices, and the one task they are for (per-task batching).
     private func epochBatches(taskRows: [[Int]], count: Int) -> [(ArraySlice<Int>, Int?)] {
         let b = settings.batchSize
         switch settings.batching {
@@ -251,17 +260,29 @@ public final class Trainer {
     }
 
     /// Per task: accuracy (classification) or R² (regression) of `network` on `set`; NaN when unavailable.
-    public static func validationMetrics(network: MultiTaskNetwork, on set: LabelledSet) -> [Double] {
+    public static func validationMetrics(network: MultiTaskNetwork, on set: RowBlocks) throws -> [Double] {
         guard set.count > 0 else { return network.tasks.map { _ in .nan } }
-        let outputs = network.predict(set.x)
-        return network.tasks.indices.map { t in
-            switch set.targets[t].labels {
-            case .classes(let labels):
-                let predicted = Metrics.argmax(probabilities: outputs[t].storage, classCount: outputs[t].cols)
-                return Metrics.accuracy(predicted: predicted, labels: labels) ?? .nan
-            case .values(let values):
-                return Metrics.r2(predicted: outputs[t].storage.map(Double.init), targets: values.map(Double.init)) ?? .nan
+        let tasks = network.tasks
+        var predicted = tasks.map { _ in [Int32]() }, classLabels = tasks.map { _ in [Int32]() }
+        var values = tasks.map { _ in [Double]() }, valueTargets = tasks.map { _ in [Double]() }
+        for b in 0..<set.blockCount {
+            let block = try set.block(b)
+            let outputs = network.predict(block.x)
+            for t in tasks.indices {
+                switch block.targets[t].labels {
+                case .classes(let labels):
+                    predicted[t] += Metrics.argmax(probabilities: outputs[t].storage, classCount: outputs[t].cols)
+                    classLabels[t] += labels
+                case .values(let v):
+                    values[t] += outputs[t].storage.map(Double.init)
+                    valueTargets[t] += v.map(Double.init)
+                }
             }
+        }
+        return tasks.indices.map { t in
+            tasks[t].kind == .classification
+                ? Metrics.accuracy(predicted: predicted[t], labels: classLabels[t]) ?? .nan
+                : Metrics.r2(predicted: values[t], targets: valueTargets[t]) ?? .nan
         }
     }
 

@@ -44,3 +44,25 @@ public struct LabelledSet: Sendable {
 
     public var count: Int { x.rows }
 }
+
+/// Training or evaluation rows delivered in blocks, so a split larger than memory can stream
+/// from disk: the trainer shuffles the order of the blocks and the rows within each block.
+public protocol RowBlocks {
+    /// Rows in all.
+    var count: Int { get }
+    /// Rows per block (the last block may be shorter).
+    var blockRows: Int { get }
+    /// Rows [i·blockRows, min((i+1)·blockRows, count)) with their targets.
+    func block(_ index: Int) throws -> LabelledSet
+}
+
+extension RowBlocks {
+    public var blockCount: Int { count == 0 ? 0 : (count + blockRows - 1) / blockRows }
+    public func range(ofBlock i: Int) -> Range<Int> { (i * blockRows)..<min((i + 1) * blockRows, count) }
+}
+
+extension LabelledSet: RowBlocks {
+    /// In memory: one block.
+    public var blockRows: Int { max(count, 1) }
+    public func block(_ index: Int) throws -> LabelledSet { self }
+}

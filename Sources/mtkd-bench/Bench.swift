@@ -64,7 +64,7 @@ final class Bench {
     }
 
     static func absolute(_ path: String, base: String) -> String {
-        path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
+        URL(fileURLWithPath: path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)).standardized.path
     }
 
     func path(_ relative: String) -> String { (work as NSString).appendingPathComponent(relative) }

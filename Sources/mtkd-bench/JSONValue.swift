@@ -39,7 +39,7 @@ enum JSONValue: Codable {
 
     static func numbers(_ values: [Double]) -> JSONValue { .array(values.map { .number($0) }) }
 
-    private struct Key: CodingKey {
+    private struct CodingName: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }
         init(_ s: String) { stringValue = s }
@@ -48,7 +48,7 @@ enum JSONValue: Codable {
     }
 
     init(from decoder: Decoder) throws {
-        if let c = try? decoder.container(keyedBy: Key.self) {
+        if let c = try? decoder.container(keyedBy: CodingName.self) {
             // Decoders do not keep key order: sort, so output is at least stable.
             self = .object(try c.allKeys.sorted { $0.stringValue < $1.stringValue }.map {
                 ($0.stringValue, try c.decode(JSONValue.self, forKey: $0))
@@ -84,8 +84,8 @@ enum JSONValue: Codable {
             var c = encoder.unkeyedContainer()
             for v in values { try c.encode(v) }
         case .object(let pairs):
-            var c = encoder.container(keyedBy: Key.self)
-            for (k, v) in pairs { try c.encode(v, forKey: Key(k)) }
+            var c = encoder.container(keyedBy: CodingName.self)
+            for (k, v) in pairs { try c.encode(v, forKey: CodingName(k)) }
         }
     }
 }

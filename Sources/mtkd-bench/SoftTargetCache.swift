@@ -1,6 +1,7 @@
 import Artifacts
 import Foundation
 import MultiTask
+import NN
 import Tensor
 
 /// Measure 3: writing and reading the soft-target cache (`SoftTargetsFile`) against h5py on

@@ -35,8 +35,7 @@ enum Subprocess {
         try FileManager.default.createDirectory(atPath: (log as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
         let timeReport = log + ".time"
-        FileManager.default.createFile(atPath: log + ".out", contents: nil)
-        FileManager.default.createFile(atPath: log + ".log", contents: nil)
+        for suffix in [".out", ".log"] { _ = FileManager.default.createFile(atPath: log + suffix, contents: nil) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
         process.arguments = ["-v", "-o", timeReport] + command

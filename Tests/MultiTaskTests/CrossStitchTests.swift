@@ -186,10 +186,10 @@ extension Fixtures {
         let net = CrossStitchNetwork(inputs: 5, hidden: [32], dropout: 0.1, tasks: Fixtures.tasks, seed: 3)
         let initial = net.stitchMatrices
         let history = try Trainer(network: net, settings: Fixtures.settings(epochs: 25)).fit(train: train, validation: val)
-        let metrics = Trainer.validationMetrics(network: net, on: val)
+        let metrics = try Trainer.validationMetrics(network: net, on: val)
         let hard = HardSharingNetwork(inputs: 5, hidden: [32], dropout: 0.1, tasks: Fixtures.tasks, seed: 3)
         _ = try Trainer(network: hard, settings: Fixtures.settings(epochs: 25)).fit(train: train, validation: val)
-        let hardMetrics = Trainer.validationMetrics(network: hard, on: val)
+        let hardMetrics = try Trainer.validationMetrics(network: hard, on: val)
         #expect(metrics[0] > 0.93, "task a accuracy \(metrics[0]) (hard sharing \(hardMetrics[0]))")
         #expect(metrics[1] > 0.85, "task b accuracy \(metrics[1]) (hard sharing \(hardMetrics[1]))")
         #expect(abs(metrics[0] - hardMetrics[0]) < 0.05 && abs(metrics[1] - hardMetrics[1]) < 0.05,

@@ -98,7 +98,7 @@ import Tensor
             let net = SoftSharingNetwork(inputs: 5, hidden: [32], dropout: 0.1, tasks: Fixtures.tasks, lambda: lambda, seed: 3)
             #expect(net.columnDistance() == initial)
             _ = try Trainer(network: net, settings: Fixtures.settings(epochs: 25)).fit(train: train, validation: val)
-            let metrics = Trainer.validationMetrics(network: net, on: val)
+            let metrics = try Trainer.validationMetrics(network: net, on: val)
             #expect(metrics[0] > 0.93, "λ = \(lambda): task a accuracy \(metrics[0])")
             #expect(metrics[1] > 0.85, "λ = \(lambda): task b accuracy \(metrics[1])")
             distances.append(net.columnDistance())

@@ -45,7 +45,7 @@ import Tensor
         var settings = Fixtures.settings(epochs: 20)
         settings.batching = .perTask(temperature: 2)
         _ = try Trainer(network: net, settings: settings).fit(train: train, validation: val)
-        let metrics = Trainer.validationMetrics(network: net, on: val)
+        let metrics = try Trainer.validationMetrics(network: net, on: val)
         #expect(metrics[0] > 0.9 && metrics[1] > 0.8, "\(metrics)")
     }
 

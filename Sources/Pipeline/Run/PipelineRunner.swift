@@ -110,7 +110,7 @@ public final class PipelineRunner {
         func loadDataset() throws -> PreparedDataset {
             try datasetLock.withLock {
                 if let d = dataset { return d }
-                let d = try PreparedDataset.read(from: layout.dataset)
+                let d = try PreparedDataset.read(from: layout.dataset, features: false)  // stages stream x
                 dataset = d
                 return d
             }

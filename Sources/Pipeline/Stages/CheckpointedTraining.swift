@@ -24,7 +24,7 @@ struct CheckpointedTraining {
 
     enum Outcome { case trained(TrainingHistory), reused }
 
-    func run(network: MultiTaskNetwork, settings: TrainerSettings, train: LabelledSet, validation: LabelledSet,
+    func run(network: MultiTaskNetwork, settings: TrainerSettings, train: RowBlocks, validation: RowBlocks,
              progress: @escaping (EpochRecord) -> Void) throws -> Outcome {
         let fm = FileManager.default
         if force {

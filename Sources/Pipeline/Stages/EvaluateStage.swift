@@ -16,6 +16,7 @@ public struct EvaluateStage {
     public func run(dataset: PreparedDataset, jobs: Int = 1) throws -> EvaluationReport {
         let spec = context.spec
         guard let test = dataset.split("test") else { throw ArtifactError(path: context.layout.dataset, "has no test split") }
+        let rows = try dataset.blocks("test", tasks: [], path: context.layout.dataset)
         // Every model's test outputs, `jobs` models at a time.
         let memberPaths = spec.teachers.flatMap { t in (0..<t.members).map { (t.task, $0) } }
         var memberResults = [(ModelFile, Matrix)?](repeating: nil, count: memberPaths.count)
@@ -25,12 +26,12 @@ public struct EvaluateStage {
             if i < memberPaths.count {
                 let (task, member) = memberPaths[i]
                 let model = try ModelFile.read(from: context.layout.teacherMember(task: task, member: member))
-                let out = try timedPredict(model, test.x, name: "\(task)/member-\(member)")[0]
+                let out = try timedPredict(model, rows, name: "\(task)/member-\(member)")[0]
                 lock.withLock { memberResults[i] = (model, out) }
             } else {
                 let s = spec.students[i - memberPaths.count]
                 let model = try ModelFile.read(from: context.layout.student(s.name))
-                let outputs = try timedPredict(model, test.x, name: s.name)
+                let outputs = try timedPredict(model, rows, name: s.name)
                 lock.withLock { studentResults[i - memberPaths.count] = (model, outputs) }
             }
         }
@@ -81,11 +82,11 @@ public struct EvaluateStage {
 
     /// The model's test outputs, recording its prediction throughput: best of 3 timed passes
     /// over 16,384 rows (the first rows of the split, repeated when it is smaller).
-    func timedPredict(_ model: ModelFile, _ x: Matrix, name: String) throws -> [Matrix] {
+    func timedPredict(_ model: ModelFile, _ rows: SplitBlocks, name: String) throws -> [Matrix] {
         let net = try model.makeNetwork()
-        let outputs = net.predict(x)
-        guard x.rows > 0 else { return outputs }
-        let sample = x.rows(0..<min(x.rows, 16_384))
+        let outputs = try rows.predict(net)
+        guard rows.count > 0 else { return outputs }
+        let sample = try rows.source.read(0..<min(rows.count, 16_384))
         let repeats = max(1, 16_384 / sample.rows)
         let clock = ContinuousClock()
         var best = Double.infinity

@@ -61,12 +61,74 @@ extension TrainingSpec {
     }
 }
 
+/// One split's rows for training or evaluation, streamed from `data/dataset.h5` in blocks:
+/// labels and soft targets (small) are held in memory, features are read block by block.
+final class SplitBlocks: RowBlocks {
+    /// Rows per block: 32,768 rows of 500 features are 64 MiB.
+    static let defaultBlockRows = 32_768
+
+    let source: SplitRows
+    /// The split rows used, in order (nil: all rows).
+    let selection: [Int]?
+    /// Targets of the selected rows, in the network's task order.
+    var targets: [TaskTargets]
+    let blockRows: Int
+
+    init(source: SplitRows, selection: [Int]?, targets: [TaskTargets], blockRows: Int = SplitBlocks.defaultBlockRows) {
+        self.source = source; self.selection = selection; self.targets = targets; self.blockRows = blockRows
+    }
+
+    var count: Int { selection?.count ?? source.rows }
+
+    func block(_ index: Int) throws -> LabelledSet {
+        let r = range(ofBlock: index)
+        let x: Matrix
+        if let selection {
+            // Read the span of split rows the block needs, then keep the selected ones.
+            let first = selection[r.lowerBound], last = selection[r.upperBound - 1]
+            let span = try source.read(first..<(last + 1))
+            var picked = Matrix.empty
+            span.gatherRows(selection[r].map { $0 - first }[...], into: &picked)
+            x = picked
+        } else {
+            x = try source.read(r)
+        }
+        return LabelledSet(x: x, targets: targets.map { $0.slice(r) })
+    }
+
+    /// The network's outputs for every row, computed block by block.
+    func predict(_ network: MultiTaskNetwork) throws -> [Matrix] {
+        var outputs = network.tasks.map { Matrix(rows: count, cols: $0.outputs) }
+        for b in 0..<blockCount {
+            let r = range(ofBlock: b)
+            let y = network.predict(try block(b).x)
+            for t in outputs.indices {
+                let c = outputs[t].cols
+                outputs[t].storage.replaceSubrange((r.lowerBound * c)..<(r.upperBound * c), with: y[t].storage)
+            }
+        }
+        return outputs
+    }
+}
+
+extension TaskTargets {
+    /// The targets of rows `r`.
+    func slice(_ r: Range<Int>) -> TaskTargets {
+        let labels: Labels
+        switch self.labels {
+        case .classes(let c): labels = .classes(Array(c[r]))
+        case .values(let v): labels = .values(Array(v[r]))
+        }
+        return TaskTargets(labels: labels, soft: soft.map { $0.rows(r) })
+    }
+}
+
 extension PreparedDataset {
-    /// The split's features and targets for the given tasks, regression labels standardised.
-    /// With `labelledOnly`, keeps just the rows where the (single) task has a label.
-    func labelledSet(_ splitName: String, tasks taskIndices: [Int], labelledOnly: Bool = false) throws -> LabelledSet {
-        guard let split = split(splitName) else { throw ArtifactError(path: "data/dataset.h5", "has no '\(splitName)' split") }
-        var rows = Array(0..<split.x.rows)
+    /// The split's rows and targets for the given tasks (regression labels standardised), with
+    /// features streamed from `path`. With `labelledOnly`, only rows where the (single) task has a label.
+    func blocks(_ splitName: String, tasks taskIndices: [Int], path: String, labelledOnly: Bool = false) throws -> SplitBlocks {
+        guard let split = split(splitName) else { throw ArtifactError(path: path, "has no '\(splitName)' split") }
+        var rows = Array(0..<split.rowCount)
         if labelledOnly {
             precondition(taskIndices.count == 1)
             switch split.labels[taskIndices[0]] {
@@ -74,8 +136,6 @@ extension PreparedDataset {
             case .values(let v): rows = rows.filter { !v[$0].isNaN }
             }
         }
-        var x = Matrix.empty
-        if rows.count == split.x.rows { x = split.x } else { split.x.gatherRows(rows[...], into: &x) }
         let targets = taskIndices.map { t -> TaskTargets in
             switch split.labels[t] {
             case .classes(let c): return TaskTargets(labels: .classes(rows.map { c[$0] }))
@@ -84,6 +144,7 @@ extension PreparedDataset {
                 return TaskTargets(labels: .values(rows.map { (v[$0] - m) / s }))
             }
         }
-        return LabelledSet(x: x, targets: targets)
+        return SplitBlocks(source: try SplitRows(path: path, split: splitName),
+                           selection: rows.count == split.rowCount ? nil : rows, targets: targets)
     }
 }

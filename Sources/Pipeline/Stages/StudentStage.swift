@@ -33,7 +33,7 @@ public struct StudentStage {
     }
 
     /// Fixed weights from the file, times 1/n_t normalised to mean 1 for `inverse-size`.
-    static func taskWeights(_ s: StudentSpec, tasks: [TaskInfo], train: LabelledSet) -> [Float] {
+    static func taskWeights(_ s: StudentSpec, tasks: [TaskInfo], train: SplitBlocks) -> [Float] {
         let fixed = tasks.map { s.taskWeights[$0.name] ?? 1 }
         guard s.taskWeighting == .inverseSize else { return fixed.map(Float.init) }
         let inverse = train.targets.map { 1 / Double(max($0.labelledCount, 1)) }
@@ -44,8 +44,8 @@ public struct StudentStage {
     public func run(dataset: PreparedDataset) throws {
         let spec = context.spec
         let all = Array(dataset.tasks.indices)
-        var train = try dataset.labelledSet("train", tasks: all)
-        let val = try dataset.labelledSet("val", tasks: all)
+        let train = try dataset.blocks("train", tasks: all, path: context.layout.dataset)
+        let val = try dataset.blocks("val", tasks: all, path: context.layout.dataset)
         if student.distill == .soft && !spec.teachers.isEmpty {
             let soft = try SoftTargetsFile.read(from: context.layout.softTargets)
             for (t, info) in dataset.tasks.enumerated() {

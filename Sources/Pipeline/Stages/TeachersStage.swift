@@ -36,8 +36,8 @@ public struct TeachersStage {
     func trainMember(_ teacher: TeacherSpec, member: Int, dataset: PreparedDataset) throws {
         let spec = context.spec
         let t = dataset.taskIndex(teacher.task)!
-        let train = try dataset.labelledSet("train", tasks: [t], labelledOnly: true)
-        let val = try dataset.labelledSet("val", tasks: [t], labelledOnly: true)
+        let train = try dataset.blocks("train", tasks: [t], path: context.layout.dataset, labelledOnly: true)
+        let val = try dataset.blocks("val", tasks: [t], path: context.layout.dataset, labelledOnly: true)
         let seed = Seeds.teacher(spec, task: teacher.task, member: member)
         let net = HardSharingNetwork(inputs: dataset.features.count, hidden: teacher.hidden, dropout: Float(teacher.dropout),
                                      tasks: [dataset.tasks[t].head], seed: seed)
@@ -73,6 +73,7 @@ public struct SoftTargetsStage {
     public func run(dataset: PreparedDataset, jobs: Int = 1) throws {
         let spec = context.spec
         guard let train = dataset.split("train") else { throw ArtifactError(path: context.layout.dataset, "has no train split") }
+        let rows = try dataset.blocks("train", tasks: [], path: context.layout.dataset)
         var tasks: [TaskSoftTargets] = []
         let combine = EnsembleCombine(rawValue: spec.softTargets.combine.rawValue)!
         // Every member's outputs on the training split, `jobs` members at a time.
@@ -83,7 +84,7 @@ public struct SoftTargetsStage {
             let (teacher, member) = members[i]
             let info = dataset.tasks[dataset.taskIndex(teacher.task)!]
             let model = try ModelFile.read(from: context.layout.teacherMember(task: teacher.task, member: member))
-            var out = try model.makeNetwork().predict(train.x)[0]
+            var out = try rows.predict(try model.makeNetwork())[0]
             if info.kind == .regression {
                 for i in 0..<out.count { out.storage[i] = out.storage[i] * Float(info.labelStd) + Float(info.labelMean) }
             }
@@ -105,7 +106,7 @@ public struct SoftTargetsStage {
                 : Ensemble.meanPrediction(outputs)
             tasks.append(TaskSoftTargets(task: teacher.task, kind: info.kind, memberOutputs: outputs, targets: targets,
                                          memberValidation: validation))
-            context.console.info("  \(teacher.task): \(teacher.members) members × \(train.x.rows) rows, combined by \(combine.rawValue) at T=\(spec.softTargets.temperature)")
+            context.console.info("  \(teacher.task): \(teacher.members) members × \(train.rowCount) rows, combined by \(combine.rawValue) at T=\(spec.softTargets.temperature)")
         }
         try SoftTargetsFile(temperature: spec.softTargets.temperature, combine: combine.rawValue, tasks: tasks)
             .write(to: context.layout.softTargets)
