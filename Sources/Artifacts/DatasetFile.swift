@@ -75,9 +75,69 @@ public final class SplitRows: @unchecked Sendable {
         cols = dataset.shape[1]
     }
 
-    /// Rows `range` as a (range.count, F) matrix.
+    /// Rows `range` as a (range.count, F) matrix, from the block cache when it holds them.
     public func read(_ range: Range<Int>) throws -> Matrix {
-        Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self))
+        let key = BlockCache.Key(path: path, split: split, start: range.lowerBound, end: range.upperBound)
+        if let hit = BlockCache.shared.get(key) { return hit }
+        let m = Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self))
+        BlockCache.shared.put(key, m)
+        return m
+    }
+}
+
+/// Decoded feature blocks kept across epochs and networks, up to a byte budget (least recently
+/// used out first): a split that fits is inflated once per run, a larger one streams, so memory
+/// stays bounded however large the data. Entries are immutable values; a file rewritten by a
+/// later stage is a different key only if its path differs, so `invalidate(path:)` is called
+/// whenever a dataset file is written.
+public final class BlockCache: @unchecked Sendable {
+    public struct Key: Hashable, Sendable { var path: String; var split: String; var start: Int; var end: Int }
+
+    public static let shared = BlockCache()
+
+    /// Bytes of decoded features kept at most (default 1 GiB; `MTKD_BLOCK_CACHE_MB` overrides).
+    public var budget: Int
+    private let lock = NSLock()
+    private var entries: [Key: (matrix: Matrix, used: UInt64)] = [:]
+    private var bytes = 0
+    private var clock: UInt64 = 0
+
+    init() {
+        let mb = ProcessInfo.processInfo.environment["MTKD_BLOCK_CACHE_MB"].flatMap(Int.init) ?? 1024
+        budget = max(0, mb) << 20
+    }
+
+    func get(_ key: Key) -> Matrix? {
+        lock.withLock {
+            guard let e = entries[key] else { return nil }
+            clock += 1
+            entries[key] = (e.matrix, clock)
+            return e.matrix
+        }
+    }
+
+    func put(_ key: Key, _ m: Matrix) {
+        let size = m.count * 4
+        lock.withLock {
+            guard size <= budget, entries[key] == nil else { return }
+            while bytes + size > budget, let oldest = entries.min(by: { $0.value.used < $1.value.used }) {
+                bytes -= oldest.value.matrix.count * 4
+                entries[oldest.key] = nil
+            }
+            clock += 1
+            entries[key] = (m, clock)
+            bytes += size
+        }
+    }
+
+    /// Forgets every block of `path` (called when the file is rewritten).
+    public func invalidate(path: String) {
+        lock.withLock {
+            for key in entries.keys where key.path == path {
+                bytes -= entries[key]!.matrix.count * 4
+                entries[key] = nil
+            }
+        }
     }
 }
 
@@ -114,8 +174,16 @@ public struct PreparedDataset: Sendable {
 
     public func taskIndex(_ name: String) -> Int? { tasks.firstIndex { $0.name == name } }
 
-    /// Writes the dataset atomically to `path`.
+    /// Writes the dataset atomically to `path`, each split's `x` from its matrix.
     public func write(to path: String) throws {
+        try write(to: path) { split, rows in splits[split].x.rows(rows) }
+    }
+
+    /// Writes the dataset atomically to `path`, asking `features(split, rows)` for each split's
+    /// `x` one block of rows at a time (so the whole matrix never has to exist in memory).
+    /// The splits' own `x` are not used; their row counts come from `sourceRows`.
+    public func write(to path: String, blockRows: Int = 16_384, features encode: (Int, Range<Int>) throws -> Matrix) throws {
+        BlockCache.shared.invalidate(path: path)
         try AtomicWrite.write(to: path) { temp in
             let file = try H5File.create(temp)
             let root = file.root
@@ -138,12 +206,22 @@ public struct PreparedDataset: Sendable {
                 try g.attributes.set("label_mean", .double(task.labelMean))
                 try g.attributes.set("label_std", .double(task.labelStd))
             }
-            for split in splits {
+            for (index, split) in splits.enumerated() {
                 let g = try root.createGroup(split.name)
+                let (n, f) = (split.rowCount, features.count)
                 // Deflate level 1: one-hot features compress nearly as well as at 4, in a third of the time.
-                try g.write(split.x.storage, shape: [split.x.rows, split.x.cols], to: "x",
-                            chunks: Self.rowChunks(rows: split.x.rows, cols: split.x.cols),
-                            compression: H5Compression(shuffle: true, deflateLevel: 1))
+                let x = try g.createDataset("x", type: .float32, shape: [n, f], chunks: Self.rowChunks(rows: n, cols: f),
+                                            compression: H5Compression(shuffle: true, deflateLevel: 1))
+                var start = 0
+                while start < n {
+                    let rows = start..<min(start + blockRows, n)
+                    let block = try encode(index, rows)
+                    guard block.rows == rows.count, block.cols == f else {
+                        throw ArtifactError(path: path, "features of /\(split.name) rows \(rows) are \(block.rows)×\(block.cols), expected \(rows.count)×\(f)")
+                    }
+                    try x.writeRows(rows, block.storage)
+                    start = rows.upperBound
+                }
                 let y = try g.createGroup("y")
                 for (i, task) in tasks.enumerated() {
                     switch split.labels[i] {

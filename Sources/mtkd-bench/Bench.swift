@@ -47,6 +47,7 @@ final class Bench {
     /// The end-to-end run, when it ran in this process (its peak RSS is memory's 1× figure).
     var endToEndRun: TimedRun?
     private var inputs: TrainingInputs?
+    private var prepared: String?
 
     init(options: BenchOptions) throws {
         self.options = options
@@ -77,18 +78,19 @@ final class Bench {
     /// The artifacts root of the prepare and teachers measures (`<work>/prepared`).
     var preparedRoot: String { path("prepared") }
 
-    /// `dataset.h5` under the prepared artifacts root, made with `mtkd run … --only prepare`
-    /// when missing. Nil when the census data has not been fetched.
+    /// `dataset.h5` under the prepared artifacts root, brought up to date with
+    /// `mtkd run … --only prepare` (mtkd skips it when its lock says so). Nil when the census
+    /// data has not been fetched.
     func preparedDataset() throws -> String? {
-        let dataset = "\(preparedRoot)/\(pipelineName)/data/dataset.h5"
-        if FileManager.default.fileExists(atPath: dataset) { return dataset }
+        if let prepared { return prepared }
         guard FileManager.default.fileExists(atPath: "\(root)/data/census/census-income.train.csv") else {
             log("  no data/census (scripts/fetch-census): using synthetic inputs of the census shape")
             return nil
         }
-        log("  preparing the census data once: mtkd run … --only prepare")
         let run = try runMtkd(["--artifacts", preparedRoot, "--only", "prepare"], log: "prepare")
         guard run.exitStatus == 0 else { throw BenchError("mtkd prepare failed (exit \(run.exitStatus)); see \(run.log)") }
+        let dataset = "\(preparedRoot)/\(pipelineName)/data/dataset.h5"
+        prepared = dataset
         return dataset
     }
 

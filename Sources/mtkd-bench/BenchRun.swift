@@ -38,7 +38,7 @@ struct BenchRun {
         ]
         let out = Bench.absolute(options.out, base: bench.root)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try (encoder.encode(results) + Data("\n".utf8)).write(to: URL(fileURLWithPath: out), options: .atomic)
         print("wrote \(out.replacingOccurrences(of: bench.root + "/", with: ""))")

@@ -47,6 +47,8 @@ struct TrainingInputs {
     var source: String
     /// Folder of the `.npy` copies.
     var folder: String
+    /// Fraction of x's elements that are not zero.
+    var density: Double
 
     var rows: Int { x.rows }
 
@@ -64,7 +66,7 @@ struct TrainingInputs {
     var json: JSONValue {
         ["source": .string(source), "rows": .number(Double(x.rows)), "features": .number(Double(x.cols)),
          "tasks": .array(tasks.map { .string($0) }),
-         "nonzero_per_row": .number(Double(x.storage.lazy.filter { $0 != 0 }.count) / Double(max(x.rows, 1))),
+         "nonzero_per_row": .number(density * Double(x.cols)),
          "soft_targets": "synthetic (values do not change the work)", "npy_folder": .string(folder)]
     }
 
@@ -95,7 +97,9 @@ struct TrainingInputs {
             }
             return q
         }
-        let inputs = TrainingInputs(x: x, tasks: tasks, labels: labels, soft: soft, source: dataset ?? "synthetic", folder: folder)
+        let density = Double(x.storage.lazy.filter { $0 != 0 }.count) / Double(max(x.count, 1))
+        let inputs = TrainingInputs(x: x, tasks: tasks, labels: labels, soft: soft, source: dataset ?? "synthetic", folder: folder,
+                                    density: density)
         try inputs.writeNumpy()
         log("  training inputs: \(x.rows) × \(x.cols) from \(dataset ?? "a synthetic matrix"), tasks \(tasks.joined(separator: ", "))")
         return inputs

@@ -198,9 +198,8 @@ public final class PipelineRunner {
             }
             switch d.name {
             case .prepare:
-                let prepared = try PrepareStage(spec: spec).prepare(log: { self.console.info("  " + $0) })
-                try prepared.write(to: layout.dataset)
-                let sizes = prepared.splits.map { "\($0.name) \($0.x.rows)" }.joined(separator: ", ")
+                let prepared = try PrepareStage(spec: spec).run(writingTo: layout.dataset, log: { self.console.info("  " + $0) })
+                let sizes = prepared.splits.map { "\($0.name) \($0.rowCount)" }.joined(separator: ", ")
                 console.info("  \(prepared.features.count) features; rows: \(sizes)")
             case .teachers:
                 try TeachersStage(context: context, datasetHash: inputs[layout.relative(layout.dataset)]!.sha256,

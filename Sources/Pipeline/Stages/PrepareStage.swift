@@ -22,8 +22,28 @@ public struct PrepareStage {
         var columns: ColumnCache
     }
 
-    /// Builds the dataset (no files written).
+    /// Prepares the dataset and writes it to `path`, encoding features one block of rows at a
+    /// time. Returns the dataset without its features (`x` has 0 columns).
+    @discardableResult
+    public func run(writingTo path: String, log: (String) -> Void = { _ in }) throws -> PreparedDataset {
+        let (dataset, parts, encoder) = try build(log: log)
+        try dataset.write(to: path) { split, rows in
+            let part = parts[split]
+            return try encoder.encode(PrepareStage.Part(table: part.table, rows: Array(part.rows[rows]), columns: part.columns))
+        }
+        return dataset
+    }
+
+    /// Builds the dataset in memory, features included (no files written).
     public func prepare(log: (String) -> Void = { _ in }) throws -> PreparedDataset {
+        let (dataset, parts, encoder) = try build(log: log)
+        var full = dataset
+        for i in full.splits.indices { full.splits[i].x = try encoder.encode(parts[i]) }
+        return full
+    }
+
+    /// Everything but the encoded features: the parts (train, val, test) and the fitted encoder.
+    func build(log: (String) -> Void) throws -> (PreparedDataset, [Part], FeatureEncoder) {
         let data = spec.data
         let options = CSVOptions(delimiter: UInt8(ascii: data.delimiter.unicodeScalars.first!), header: data.header,
                                  columnNames: data.columnNames, missingValues: data.missingValues, trimWhitespace: true)
@@ -88,12 +108,13 @@ public struct PrepareStage {
         var splits: [SplitData] = []
         for name in PreparedDataset.splitNames {
             let part = parts[name]!
-            let x = try encoder.encode(part)
             let labels = try tasks.map { try labelsOf($0, part) }
-            splits.append(SplitData(name: name, x: x, labels: labels, sourceRows: part.rows.map { Int32($0) }))
+            splits.append(SplitData(name: name, x: Matrix(rows: part.rows.count, cols: 0), labels: labels,
+                                    sourceRows: part.rows.map { Int32($0) }))
         }
-        return PreparedDataset(source: Self.sourceDescription(data.source), seed: spec.seed,
-                               features: encoder.features, tasks: tasks, splits: splits)
+        let dataset = PreparedDataset(source: Self.sourceDescription(data.source), seed: spec.seed,
+                                      features: encoder.features, tasks: tasks, splits: splits)
+        return (dataset, PreparedDataset.splitNames.map { parts[$0]! }, encoder)
     }
 
     static func display(_ path: String) -> String {
