@@ -95,7 +95,7 @@ public final class BlockCache: @unchecked Sendable {
 
     public static let shared = BlockCache()
 
-    /// Bytes of decoded features kept at most (default 1 GiB; `MTKD_BLOCK_CACHE_MB` overrides).
+    /// Bytes of decoded features kept at most (default 512 MiB; `MTKD_BLOCK_CACHE_MB` overrides).
     public var budget: Int
     private let lock = NSLock()
     private var entries: [Key: (matrix: Matrix, used: UInt64)] = [:]
@@ -103,7 +103,7 @@ public final class BlockCache: @unchecked Sendable {
     private var clock: UInt64 = 0
 
     init() {
-        let mb = ProcessInfo.processInfo.environment["MTKD_BLOCK_CACHE_MB"].flatMap(Int.init) ?? 1024
+        let mb = ProcessInfo.processInfo.environment["MTKD_BLOCK_CACHE_MB"].flatMap(Int.init) ?? 512
         budget = max(0, mb) << 20
     }
 
