@@ -42,6 +42,21 @@ func ranStages(_ lines: [String]) -> [String] {
         #expect(ranStages(try p.run().lines) == ["soft-targets", "student:kd", "evaluate"])
     }
 
+    @Test func changingOneTeacherRetrainsOnlyThatTasksMembers() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        try p.run()
+        let mass = try p.bytes("teachers/mass/member-0.h5")
+        var yaml = try String(contentsOfFile: p.file, encoding: .utf8)
+        yaml = yaml.replacingOccurrences(of: "species: {members: 2, hidden: [16]", with: "species: {members: 2, hidden: [12]")
+        try p.write(yaml: yaml)
+        let lines = try p.run().lines
+        #expect(ranStages(lines).first == "teachers")
+        #expect(lines.contains { $0.contains("mass member 1/2: unchanged, reusing teachers/mass/member-0.h5") })
+        #expect(lines.contains { $0.contains("species member 1/2: best epoch") })
+        #expect(try p.bytes("teachers/mass/member-0.h5") == mass)
+    }
+
     @Test func deletedOrEditedOutputMakesItsStageStale() throws {
         let p = try TestPipeline()
         defer { p.remove() }
