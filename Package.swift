@@ -50,6 +50,11 @@ let package = Package(
         .executableTarget(name: "mtkd", dependencies: ["Pipeline", "Artifacts", "Inspect", "Report",
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        // The benchmark command (not a test): mtkd against PyTorch CPU and h5py, side by side.
+        .executableTarget(name: "mtkd-bench", dependencies: ["Artifacts", "MultiTask", "NN", "Tensor",
+                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: optimised),
+
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"], exclude: ["Reference"]),

@@ -21,7 +21,7 @@ enum PeakMemory: Measure {
         guard big.exitStatus == 0 else { throw BenchError("the ×\(factor) pipeline failed (exit \(big.exitStatus)); see \(big.log)") }
         let notes = [one, big].enumerated().map { i, run in
             "peak RSS by stage, sampled every 0.1 s (×\(i == 0 ? 1 : factor)): "
-                + run.stages.map { "\($0.name) \($0.sampledPeakRSSKB.map { Format.number($0 / 1024) } ?? "?")" }.joined(separator: ", ")
+                + run.stages.compactMap { s in s.sampledPeakRSSKB.map { "\(s.name) \(Format.number($0 / 1024))" } }.joined(separator: ", ")
                 + " MiB"
         }
         return [Measurement(
