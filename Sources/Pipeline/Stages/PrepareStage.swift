@@ -34,14 +34,6 @@ public struct PrepareStage {
         return dataset
     }
 
-    /// Builds the dataset in memory, features included (no files written).
-    public func prepare(log: (String) -> Void = { _ in }) throws -> PreparedDataset {
-        let (dataset, parts, encoder) = try build(log: log)
-        var full = dataset
-        for i in full.splits.indices { full.splits[i].x = try encoder.encode(parts[i]) }
-        return full
-    }
-
     /// Everything but the encoded features: the parts (train, val, test) and the fitted encoder.
     func build(log: (String) -> Void) throws -> (PreparedDataset, [Part], FeatureEncoder) {
         let data = spec.data
