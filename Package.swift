@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "NN", "Tensor"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Artifacts", "HDF5", "MultiTask", "Tensor"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Artifacts", "MultiTask", "NN", "Tensor"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Artifacts", "HDF5"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Artifacts", "HDF5"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
