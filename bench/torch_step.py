@@ -43,8 +43,9 @@ def load(folder: Path) -> tuple[torch.Tensor, list[str], list[torch.Tensor], lis
     return x, tasks, ys, qs
 
 
-def train(x, ys, qs, args, seed: int) -> tuple[float, float]:
-    """Wall and CPU seconds of `args.epochs` epochs of the batch loop for a fresh student."""
+def train(x, ys, qs, args, seed: int, steps: int | None = None) -> tuple[float, float]:
+    """Wall and CPU seconds of `args.epochs` epochs of the batch loop for a fresh student
+    (or of its first `steps` batches: the untimed warm-up)."""
     torch.manual_seed(seed)
     model = HardSharing(x.shape[1], tuple(args.hidden), args.dropout, tasks=len(ys))
     model.train()
@@ -54,7 +55,7 @@ def train(x, ys, qs, args, seed: int) -> tuple[float, float]:
     wall0, cpu0 = time.perf_counter(), time.process_time()
     for _ in range(args.epochs):
         order = torch.randperm(n, generator=shuffle)
-        for i in range(0, n, args.batch_size):
+        for i in range(0, n if steps is None else min(n, steps * args.batch_size), args.batch_size):
             idx = order[i:i + args.batch_size]
             outputs = model(x[idx])
             loss = torch.zeros(())
@@ -115,6 +116,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3, help="fresh students trained; the best counts (3)")
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1)")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--warmup-steps", type=int, default=50, help="untimed steps of a throwaway student first (50)")
     ap.add_argument("--no-gemm", action="store_true", help="skip timing torch's matrix products alone")
     args = ap.parse_args()
     if min(args.epochs, args.repeats, args.threads, args.batch_size) < 1:
@@ -124,6 +126,8 @@ def main() -> int:
     torch.set_num_interop_threads(1)
     x, tasks, ys, qs = load(args.inputs)
     log(f"  torch {torch.__version__}, {torch.get_num_threads()} thread(s): {x.shape[0]} × {x.shape[1]}, tasks {', '.join(tasks)}")
+    if args.warmup_steps > 0:
+        train(x, ys, qs, args, args.seed, steps=args.warmup_steps)
     walls, cpus = [], []
     for r in range(args.repeats):
         wall, cpu = train(x, ys, qs, args, args.seed)
@@ -134,7 +138,7 @@ def main() -> int:
     result = {
         "torch": torch.__version__, "numpy": np.__version__, "threads": torch.get_num_threads(),
         "rows": int(x.shape[0]), "features": int(x.shape[1]), "tasks": tasks, "epochs_per_repeat": args.epochs,
-        "seconds": walls, "cpu_over_wall": [c / w for c, w in zip(cpus, walls)],
+        "warmup_steps": args.warmup_steps, "seconds": walls, "cpu_over_wall": [c / w for c, w in zip(cpus, walls)],
         "examples_per_second": x.shape[0] * args.epochs / walls[best],
         "load_average": list(os.getloadavg()),
     }

@@ -34,7 +34,7 @@ struct BenchOptions: ParsableArguments {
 }
 
 /// What the measures of one run share: paths, the programs they call, and what earlier
-/// measures found (mtkd's epoch time for the step rate, the end-to-end run for memory).
+/// measures found (the end-to-end run, whose peak RSS is memory's 1× figure).
 final class Bench {
     let options: BenchOptions
     /// Absolute paths.
@@ -42,8 +42,6 @@ final class Bench {
     /// The pipeline's `name:` (its artifacts folder under an artifacts root).
     let pipelineName: String
 
-    /// The best mtkd epoch of the training measure, when it ran in this process.
-    var trainingEpoch: TrainingThroughput.Epoch?
     /// The end-to-end run, when it ran in this process (its peak RSS is memory's 1× figure).
     var endToEndRun: TimedRun?
     private var inputs: TrainingInputs?
