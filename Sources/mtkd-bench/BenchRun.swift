@@ -71,6 +71,11 @@ enum ResultsTable {
                    + "load: 1-min load average before the measure (2 cores).")
         out.append(String(format: "load average before %.2f %.2f %.2f, after %.2f %.2f %.2f",
                           loadBefore.one, loadBefore.five, loadBefore.fifteen, loadAfter.one, loadAfter.five, loadAfter.fifteen))
+        let crowded = rows.filter(\.wasCrowded).map(\.title)
+        if !crowded.isEmpty {
+            out.append("WARNING: other work shared the cores (CPU/wall well below 1 per core used) in: "
+                       + crowded.joined(separator: "; ") + ". Those timings are inflated: run again on a quiet machine.")
+        }
         for r in rows where !r.notes.isEmpty {
             out.append("")
             out += r.notes

@@ -54,6 +54,8 @@ struct Measurement {
     var goal: Goal
     /// CPU seconds per wall second of mtkd's side (≈ 1 at one thread on a quiet machine).
     var cpuOverWall: Double?
+    /// Cores mtkd's side can use (1, or 2 with --jobs 2): the CPU/wall a quiet machine gives.
+    var cores = 1
     var loadBefore: LoadAverage
     var loadAfter: LoadAverage
     var details: JSONValue
@@ -61,6 +63,9 @@ struct Measurement {
     var notes: [String] = []
 
     var met: Bool? { mtkd.isFinite ? goal.isMet(value: mtkd, ratio: ratio) : nil }
+
+    /// Whether other work visibly shared the cores: CPU/wall well below the cores mtkd could use.
+    var wasCrowded: Bool { cpuOverWall.map { $0 < 0.9 * Double(cores) } ?? false }
 
     /// The ratio as the table shows it.
     var ratioText: String {
@@ -73,7 +78,7 @@ struct Measurement {
         ["measure": .string(measure), "key": .string(key), "title": .string(title), "unit": .string(unit),
          "mtkd": .number(mtkd), "reference": .number(reference), "reference_label": .string(referenceLabel),
          "ratio": .number(ratio), "ratio_label": .string(ratioLabel), "goal": .string(goal.text(unit: unit)),
-         "met": met.map { .bool($0) } ?? .null, "cpu_over_wall": .number(cpuOverWall),
+         "met": met.map { .bool($0) } ?? .null, "cpu_over_wall": .number(cpuOverWall), "cores": .number(Double(cores)),
          "load_before": loadBefore.json, "load_after": loadAfter.json, "details": details,
          "notes": .array(notes.map { .string($0) })]
     }

@@ -28,7 +28,7 @@ enum PeakMemory: Measure {
             measure: name, key: "growth", title: "peak RSS, training rows ×\(factor) (MiB)", unit: "MiB",
             mtkd: big.maxRSSMiB, reference: one.maxRSSMiB, referenceLabel: "the same at ×1 rows",
             ratioLabel: "×\(factor) peak / ×1 peak", ratio: big.maxRSSMiB / one.maxRSSMiB, goal: .ratioAtMost(goal),
-            cpuOverWall: big.cpuOverWall, loadBefore: big.loadBefore, loadAfter: big.loadAfter,
+            cpuOverWall: big.cpuOverWall, cores: 2, loadBefore: big.loadBefore, loadAfter: big.loadAfter,
             details: ["x1": one.json, "x\(factor)": big.json, "pipeline_copy": .string(pipeline)],
             notes: notes)]
     }

@@ -21,7 +21,7 @@ enum TeacherJobs: Measure {
             measure: name, key: "jobs", title: "teacher stage, --jobs 2 (s)", unit: "s",
             mtkd: two.wallSeconds, reference: one.wallSeconds, referenceLabel: "mtkd --jobs 1",
             ratioLabel: "jobs-1 time / jobs-2 time", ratio: one.wallSeconds / two.wallSeconds, goal: .ratioAtLeast(goal),
-            cpuOverWall: two.cpuOverWall, loadBefore: one.loadBefore, loadAfter: two.loadAfter,
+            cpuOverWall: two.cpuOverWall, cores: 2, loadBefore: one.loadBefore, loadAfter: two.loadAfter,
             details: ["jobs_1": one.json, "jobs_2": two.json,
                       "ideal": "CPU/wall ≈ 1 for --jobs 1 and ≈ 2 for --jobs 2 on a quiet 2-core machine"])]
     }

@@ -72,8 +72,8 @@ struct TestPipeline {
         let fm = FileManager.default
         for case let rel as String in fm.enumerator(atPath: artifacts)! {
             var isDir: ObjCBool = false
-            fm.fileExists(atPath: artifacts + "/" + rel, isDirectory: &isDir)
-            if isDir.boolValue || rel == "timings.json" || rel.hasSuffix(".mtkd-run.lock") { continue }
+            guard fm.fileExists(atPath: artifacts + "/" + rel, isDirectory: &isDir), !isDir.boolValue,
+                  rel != "timings.json", !rel.hasSuffix(".mtkd-run.lock") else { continue }
             out[rel] = try bytes(rel)
         }
         return out
