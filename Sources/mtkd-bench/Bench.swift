@@ -21,8 +21,8 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Timed repeats of the in-process measures; the best counts.")
     var repeats: Int = 3
 
-    @Option(help: "Results file (JSON).")
-    var out: String = "bench/results.json"
+    @Option(help: "Results file (JSON). Default: bench/results.json for all or --quick measures, <work>/results-only.json for a selection.")
+    var out: String?
 
     @Flag(name: .customLong("with-torch-e2e"),
           help: "Also run bench/torch_reference.py (~3 min) as the end-to-end reference instead of the quoted 199 s.")

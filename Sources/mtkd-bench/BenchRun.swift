@@ -6,6 +6,9 @@ struct BenchRun {
     var options: BenchOptions
     /// The selection as given on the command line (recorded in the results).
     var flags: [String]
+    /// A selection of measures (--only, or a measure's subcommand): results go to the scratch
+    /// folder unless --out says otherwise, so bench/results.json stays a whole run.
+    var isSelection: Bool
 
     func run(_ measures: [Measure.Type]) throws {
         let bench = try Bench(options: options)
@@ -36,7 +39,8 @@ struct BenchRun {
             "rows": .array(rows.map(\.json)),
             "failures": .array(failures.map { ["measure": .string($0.0), "error": .string($0.1)] }),
         ]
-        let out = Bench.absolute(options.out, base: bench.root)
+        let out = options.out.map { Bench.absolute($0, base: bench.root) }
+            ?? (isSelection ? bench.path("results-only.json") : Bench.absolute("bench/results.json", base: bench.root))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

@@ -34,7 +34,7 @@ enum EndToEnd: Measure {
             let out = bench.path("torch_reference.json")
             bench.log("  $ python3 bench/torch_reference.py --threads 1 --out \(out)")
             let result = try Subprocess.run([bench.options.python, "\(bench.root)/bench/torch_reference.py", "--threads", "1", "--out", out],
-                                            in: bench.root, passStandardError: true)
+                                            in: bench.root, passStandardError: true, showOutput: true)
             guard result.status == 0, let data = FileManager.default.contents(atPath: out),
                   let json = try? JSONDecoder().decode(JSONValue.self, from: data),
                   let wall = json["timings"]?["total_wall_seconds"]?.double else {

@@ -45,7 +45,7 @@ struct RunCommand: ParsableCommand {
         var flags = quick ? ["--quick"] : []
         flags += only.flatMap { ["--only", $0] }
         if options.withTorchEndToEnd { flags.append("--with-torch-e2e") }
-        try BenchRun(options: options, flags: flags).run(selected)
+        try BenchRun(options: options, flags: flags, isSelection: !only.isEmpty).run(selected)
     }
 }
 
@@ -60,6 +60,6 @@ struct MeasureCommand<M: Measure>: ParsableCommand {
     init() {}
 
     func run() throws {
-        try BenchRun(options: options, flags: ["--only", M.name]).run([M.self])
+        try BenchRun(options: options, flags: ["--only", M.name], isSelection: true).run([M.self])
     }
 }

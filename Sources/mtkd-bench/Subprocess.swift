@@ -10,18 +10,20 @@ enum Subprocess {
         var stdout: String
     }
 
-    /// Runs `command` (looked up on PATH) in `directory`; standard output is captured,
-    /// standard error goes to ours (the helpers' progress stays visible).
-    static func run(_ command: [String], in directory: String, passStandardError: Bool = false) throws -> Output {
+    /// Runs `command` (looked up on PATH) in `directory`. Standard output is captured, or with
+    /// `showOutput` passed to our standard error; standard error is passed on when
+    /// `passStandardError` (the helpers' progress stays visible), else dropped.
+    static func run(_ command: [String], in directory: String, passStandardError: Bool = false,
+                    showOutput: Bool = false) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = command
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         let out = Pipe()
-        process.standardOutput = out
+        process.standardOutput = showOutput ? FileHandle.standardError : out
         process.standardError = passStandardError ? FileHandle.standardError : FileHandle.nullDevice
         try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let data = showOutput ? Data() : out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Output(status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self))
     }

@@ -4,9 +4,10 @@ import Tensor
 /// Measure 1: student training throughput (examples/s) of mtkd's `Trainer` against the same
 /// loop in PyTorch CPU (bench/torch_step.py), on identical arrays, at one thread.
 ///
-/// Each side trains a fresh kd student for one epoch per repeat (701 full batches of 256 and one
-/// of 115 on the census split), without validation; the best repeat counts. Data loading is
-/// outside the timing on both sides; gathering each batch's rows is inside (both do it).
+/// Each side trains a fresh kd student for one epoch per round (701 full batches of 256 and one
+/// of 115 on the census split), without validation; rounds alternate the two sides so both meet
+/// the same load, and each side's best round counts. Data loading is outside the timing on both
+/// sides; gathering each batch's rows is inside (both do it).
 enum TrainingThroughput: Measure {
     static let name = "training"
     static let summary = "student training throughput (examples/s), mtkd Trainer vs the same loop in PyTorch CPU"
