@@ -17,26 +17,19 @@ public enum Ensemble {
         var out = Matrix(rows: n, cols: c)
         switch combine {
         case .meanProbs:
-            var p = Matrix.empty
-            for z in memberLogits {
-                Softmax.probabilities(z, temperature: temperature, into: &p)
-                out.add(p)
-            }
-            let inv = 1 / Float(memberLogits.count)
-            for i in 0..<out.count { out.storage[i] *= inv }
+            out = mean(memberLogits.map { Softmax.probabilities($0, temperature: temperature) })
         case .meanLogits:
-            var mean = Matrix(rows: n, cols: c)
-            for z in memberLogits { mean.add(z) }
-            let inv = 1 / Float(memberLogits.count)
-            for i in 0..<mean.count { mean.storage[i] *= inv }
-            Softmax.probabilities(mean, temperature: temperature, into: &out)
+            Softmax.probabilities(mean(memberLogits), temperature: temperature, into: &out)
         }
         return out
     }
 
     /// The members' mean of (N, 1) regression predictions.
-    public static func meanPrediction(_ members: [Matrix]) -> Matrix {
-        precondition(!members.isEmpty)
+    public static func meanPrediction(_ members: [Matrix]) -> Matrix { mean(members) }
+
+    /// Element-wise mean of same-shaped matrices.
+    static func mean(_ members: [Matrix]) -> Matrix {
+        precondition(!members.isEmpty, "an ensemble needs at least one member")
         var out = Matrix(rows: members[0].rows, cols: members[0].cols)
         for m in members { out.add(m) }
         let inv = 1 / Float(members.count)

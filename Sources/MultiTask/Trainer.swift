@@ -125,7 +125,7 @@ public final class Trainer {
                 bestEpoch = epoch
                 best = Self.snapshot(parameters)
             }
-            let seconds = Self.seconds(clock.now - epochStart)
+            let seconds = (clock.now - epochStart).seconds
             let record = EpochRecord(epoch: epoch, trainLoss: trainLoss,
                                      taskLosses: taskLossSums.map { $0 / Double(max(batches, 1)) },
                                      validationMetrics: metrics, validationScore: score, seconds: seconds,
@@ -142,7 +142,7 @@ public final class Trainer {
         }
         }
         try Self.load(best, into: parameters)
-        return TrainingHistory(epochs: history, bestEpoch: bestEpoch, seconds: Self.seconds(clock.now - started))
+        return TrainingHistory(epochs: history, bestEpoch: bestEpoch, seconds: (clock.now - started).seconds)
     }
 
     /// Rows each task can learn from (a label, or a soft target), for per-task batching.
@@ -285,10 +285,6 @@ public final class Trainer {
                 : Metrics.r2(predicted: values[t], targets: valueTargets[t]) ?? .nan
         }
     }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
 }
 
 public enum TrainerError: Error, CustomStringConvertible {
@@ -301,4 +297,9 @@ public enum TrainerError: Error, CustomStringConvertible {
         case .parameterSize(let n, let e, let g): return "parameter '\(n)' has \(g) values, expected \(e)"
         }
     }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

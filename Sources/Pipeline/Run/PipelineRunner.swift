@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import MultiTask
 import Report
 import Tabular
 import Tensor
@@ -224,7 +225,7 @@ public final class PipelineRunner {
         } catch {
             throw StageFailure(stage: name, underlying: error)
         }
-        let seconds = elapsedSeconds(clock.now - start)
+        let seconds = (clock.now - start).seconds
         console.info("  \(name) done in \(Format.seconds(seconds))")
         return (entry, Timings.Stage(seconds: seconds, finished: ISO8601DateFormatter().string(from: Date()), networks: networks.all))
     }
@@ -242,10 +243,6 @@ public final class PipelineRunner {
             console.info("  removed \(relative) (left by an interrupted write)")
         }
     }
-}
-
-func elapsedSeconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
 }
 
 extension PipelineSpec {

@@ -9,15 +9,12 @@ public enum StageState: Equatable, Sendable {
     case neverRun
     /// Must re-run; the reasons say what changed.
     case stale([String])
-    /// Started but not finished: a training checkpoint exists.
-    case interrupted(String)
 
     public var label: String {
         switch self {
         case .upToDate: return "up to date"
         case .neverRun: return "never run"
         case .stale: return "stale"
-        case .interrupted: return "interrupted"
         }
     }
 }

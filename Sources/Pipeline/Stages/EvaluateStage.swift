@@ -93,7 +93,7 @@ public struct EvaluateStage {
         for _ in 0..<3 {
             let start = clock.now
             for _ in 0..<repeats { _ = net.predict(sample) }
-            best = min(best, elapsedSeconds(clock.now - start))
+            best = min(best, (clock.now - start).seconds)
         }
         context.timings.record(network: name, inferenceExamplesPerSecond: Double(repeats * sample.rows) / max(best, 1e-9))
         return outputs
