@@ -25,8 +25,11 @@ let package = Package(
 
         // Storage: the Swift face of libhdf5. Knows nothing about training.
         .target(name: "HDF5", dependencies: ["CHDF5"]),
+        // The hot loops in C (sparse products, dropout, Adam, row gathers), built for baseline
+        // x86-64 and for AVX+FMA, chosen at run time. Optimised in every build configuration.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-Wno-psabi"])]),
         // Numerics: matrices over OpenBLAS, seeded randomness. Never touches files.
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimised),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"], swiftSettings: optimised),
         // Layers, losses, optimizers: forward/backward side by side.
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: optimised),
         // Reading CSV tables (plain or .gz) column by column.

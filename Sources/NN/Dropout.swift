@@ -25,32 +25,7 @@ public final class Dropout: Layer {
     public func forward(_ x: Matrix, training: Bool) -> Matrix {
         active = training && probability > 0
         guard active else { return x }
-        scaleMask.resize(rows: x.rows, cols: x.cols)
-        output.resize(rows: x.rows, cols: x.cols)
-        let keep = 1 / (1 - probability)
-        let p = probability
-        var rng = random.rng
-        // Two 24-bit uniforms from each 64-bit draw (the mask only needs 24 bits each).
-        let threshold = UInt64(Double(p) * 16_777_216)
-        scaleMask.storage.withUnsafeMutableBufferPointer { m in
-            let n = m.count
-            var i = 0
-            while i + 1 < n {
-                let r = rng.next()
-                m[i] = (r >> 40) < threshold ? 0 : keep
-                m[i + 1] = ((r >> 16) & 0xFF_FFFF) < threshold ? 0 : keep
-                i += 2
-            }
-            if i < n { m[i] = (rng.next() >> 40) < threshold ? 0 : keep }
-        }
-        random.rng = rng
-        x.storage.withUnsafeBufferPointer { s in
-            scaleMask.storage.withUnsafeBufferPointer { m in
-                output.storage.withUnsafeMutableBufferPointer { y in
-                    for i in s.indices { y[i] = s[i] * m[i] }
-                }
-            }
-        }
+        Kernels.dropout(x, probability: probability, rng: &random.rng, mask: &scaleMask, out: &output)
         return output
     }
 

@@ -22,10 +22,8 @@ public final class Linear: Layer {
     /// everywhere, e.g. to benchmark the dense path).
     nonisolated(unsafe) public static var sparseDensityThreshold: Double = 0.25
 
-    /// The non-zeros of the cached input, row by row (CSR), when the sparse path was taken.
-    private var sparseRows: [Int32] = []     // row r's entries are sparseRows[r]..<sparseRows[r+1]
-    private var sparseColumns: [Int32] = []
-    private var sparseValues: [Float] = []
+    /// The non-zeros of the cached input when the sparse path was taken.
+    private var sparseInput = SparseRows()
     private var usedSparse = false
 
     public var inFeatures: Int { weight.value.rows }
@@ -46,17 +44,13 @@ public final class Linear: Layer {
     public func forward(_ x: Matrix, training: Bool) -> Matrix {
         precondition(x.cols == inFeatures, "linear expects \(inFeatures) features, got \(x.cols)")
         output.resize(rows: x.rows, cols: outFeatures)
-        usedSparse = exploitsInputSparsity && collectNonZeros(x)
-        if usedSparse { sparseProduct(rows: x.rows) } else { BLAS.gemm(x, weight.value, into: &output) }
-        let n = outFeatures
-        bias.value.storage.withUnsafeBufferPointer { b in
-            output.storage.withUnsafeMutableBufferPointer { y in
-                var o = 0
-                for _ in 0..<x.rows {
-                    for j in 0..<n { y[o + j] += b[j] }
-                    o += n
-                }
-            }
+        usedSparse = exploitsInputSparsity && sparseInput.collect(from: x, maxDensity: Self.sparseDensityThreshold)
+        if usedSparse {
+            sparseInput.multiply(weight.value, bias: bias.value, into: &output)
+        } else {
+            // The bias first, then x·W added to it (β = 1): one pass over the output.
+            Kernels.fillRows(&output, rows: x.rows, with: bias.value)
+            BLAS.gemm(x, weight.value, into: &output, beta: 1)
         }
         input = training ? x : .empty
         return output
@@ -66,17 +60,8 @@ public final class Linear: Layer {
     /// `computesInputGradient` is false.
     public func backward(_ dy: Matrix) -> Matrix {
         precondition(input.rows == dy.rows, "linear backward without a training forward")
-        if usedSparse { sparseWeightGradient(dy) } else { BLAS.gemm(input, transposeA: true, dy, into: &weight.grad, beta: 1) }
-        let n = outFeatures
-        dy.storage.withUnsafeBufferPointer { d in
-            bias.grad.storage.withUnsafeMutableBufferPointer { g in
-                var o = 0
-                for _ in 0..<dy.rows {
-                    for j in 0..<n { g[j] += d[o + j] }
-                    o += n
-                }
-            }
-        }
+        if usedSparse { sparseInput.addTransposedProduct(dy, into: &weight.grad) } else { BLAS.gemm(input, transposeA: true, dy, into: &weight.grad, beta: 1) }
+        Kernels.addColumnSums(of: dy, into: &bias.grad)
         input = .empty
         guard computesInputGradient else { return .empty }
         dInput.resize(rows: dy.rows, cols: inFeatures)
@@ -85,61 +70,4 @@ public final class Linear: Layer {
     }
 
     public var parameters: [Parameter] { [weight, bias] }
-
-    /// Collects x's non-zeros as CSR; false (dense path) when they are too many.
-    private func collectNonZeros(_ x: Matrix) -> Bool {
-        let limit = Int(Double(x.count) * Self.sparseDensityThreshold)
-        guard limit > 0 else { return false }
-        sparseRows.removeAll(keepingCapacity: true)
-        sparseColumns.removeAll(keepingCapacity: true)
-        sparseValues.removeAll(keepingCapacity: true)
-        let f = x.cols
-        var dense = false
-        x.storage.withUnsafeBufferPointer { p in
-            sparseRows.append(0)
-            for r in 0..<x.rows {
-                let row = p.baseAddress! + r * f
-                for j in 0..<f where row[j] != 0 {
-                    sparseColumns.append(Int32(j))
-                    sparseValues.append(row[j])
-                }
-                sparseRows.append(Int32(sparseValues.count))
-                if sparseValues.count > limit { dense = true; return }
-            }
-        }
-        return !dense
-    }
-
-    /// output = x·W over x's non-zeros: row r is Σ_j x[r,j]·W[j,:].
-    private func sparseProduct(rows: Int) {
-        let n = outFeatures
-        weight.value.storage.withUnsafeBufferPointer { w in
-            output.storage.withUnsafeMutableBufferPointer { y in
-                let wp = w.baseAddress!, yp = y.baseAddress!
-                for r in 0..<rows {
-                    let out = yp + r * n
-                    for j in 0..<n { out[j] = 0 }
-                    for k in Int(sparseRows[r])..<Int(sparseRows[r + 1]) {
-                        Kernels.axpy(count: n, alpha: sparseValues[k], x: wp + Int(sparseColumns[k]) * n, y: out)
-                    }
-                }
-            }
-        }
-    }
-
-    /// dW += xᵀ·dy over x's non-zeros: W[j,:] += Σ_r x[r,j]·dy[r,:].
-    private func sparseWeightGradient(_ dy: Matrix) {
-        let n = outFeatures
-        dy.storage.withUnsafeBufferPointer { d in
-            weight.grad.storage.withUnsafeMutableBufferPointer { g in
-                let dp = d.baseAddress!, gp = g.baseAddress!
-                for r in 0..<dy.rows {
-                    let dr = dp + r * n
-                    for k in Int(sparseRows[r])..<Int(sparseRows[r + 1]) {
-                        Kernels.axpy(count: n, alpha: sparseValues[k], x: dr, y: gp + Int(sparseColumns[k]) * n)
-                    }
-                }
-            }
-        }
-    }
 }

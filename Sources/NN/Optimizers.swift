@@ -53,35 +53,8 @@ public final class Adam: Optimizer {
         let c2 = 1 - powf(b2, Float(step))
         let stepSize = lr / c1
         let invSqrtC2 = 1 / c2.squareRoot()
-        let n = value.count
-        let p = value.baseAddress!, gp = grad.baseAddress!, mp = m.baseAddress!, vp = v.baseAddress!
-        let a1 = 1 - b1, a2 = 1 - b2
-        // 8 lanes at a time (weight decay folded in as wd·θ, 0 when off), then the tail.
-        typealias V = SIMD8<Float>
-        let rp = UnsafeMutableRawPointer(p), rg = UnsafeRawPointer(gp), rm = UnsafeMutableRawPointer(mp), rv = UnsafeMutableRawPointer(vp)
-        let vb1 = V(repeating: b1), vb2 = V(repeating: b2), va1 = V(repeating: a1), va2 = V(repeating: a2)
-        let vwd = V(repeating: wd), vstep = V(repeating: stepSize), vc2 = V(repeating: invSqrtC2), veps = V(repeating: eps)
-        var i = 0
-        while i + 8 <= n {
-            let o = i * 4
-            let theta = rp.loadUnaligned(fromByteOffset: o, as: V.self)
-            let g = rg.loadUnaligned(fromByteOffset: o, as: V.self) + vwd * theta
-            let mi = vb1 * rm.loadUnaligned(fromByteOffset: o, as: V.self) + va1 * g
-            let vi = vb2 * rv.loadUnaligned(fromByteOffset: o, as: V.self) + va2 * (g * g)
-            rm.storeBytes(of: mi, toByteOffset: o, as: V.self)
-            rv.storeBytes(of: vi, toByteOffset: o, as: V.self)
-            rp.storeBytes(of: theta - vstep * mi / (vi.squareRoot() * vc2 + veps), toByteOffset: o, as: V.self)
-            i += 8
-        }
-        while i < n {
-            let g = gp[i] + wd * p[i]
-            let mi = b1 * mp[i] + a1 * g
-            let vi = b2 * vp[i] + a2 * (g * g)
-            mp[i] = mi
-            vp[i] = vi
-            p[i] -= stepSize * mi / (vi.squareRoot() * invSqrtC2 + eps)
-            i += 1
-        }
+        Kernels.adamUpdate(value: value, grad: grad, m: m, v: v, beta1: b1, beta2: b2, weightDecay: wd,
+                           stepSize: stepSize, invSqrtC2: invSqrtC2, epsilon: eps)
     }
 
     public func step(_ parameters: [Parameter]) {

@@ -59,17 +59,7 @@ public struct Matrix: Equatable, Sendable {
 
     /// Rows `indices` gathered into `out` (resized to indices.count × cols).
     public func gatherRows(_ indices: ArraySlice<Int>, into out: inout Matrix) {
-        out.resize(rows: indices.count, cols: cols)
-        let c = cols
-        storage.withUnsafeBufferPointer { src in
-            out.storage.withUnsafeMutableBufferPointer { dst in
-                var o = 0
-                for r in indices {
-                    (dst.baseAddress! + o).update(from: src.baseAddress! + r * c, count: c)
-                    o += c
-                }
-            }
-        }
+        Kernels.gatherRows(self, indices, into: &out)
     }
 
     /// Rows `range` as a new matrix.

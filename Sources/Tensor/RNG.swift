@@ -9,7 +9,8 @@ import Darwin
 /// A seed fixes every draw (initialisation, shuffling, dropout), and `state` can be saved
 /// in a checkpoint and restored with `init(state:)` to continue the same sequence.
 public struct RNG: Equatable, Sendable {
-    private var s: (UInt64, UInt64, UInt64, UInt64)
+    /// The generator's four words (internal: the C dropout kernel continues the same stream).
+    var s: (UInt64, UInt64, UInt64, UInt64)
 
     public init(seed: UInt64) {
         var sm = seed

@@ -51,7 +51,8 @@ enum StepRate: Measure {
             l === trunk.first && l.exploitsInputSparsity && inputDensity <= Linear.sparseDensityThreshold
         }
         let forward = layers.map { name, l in
-            Product(layer: name, name: "\(name) x·W", phase: .forward, m: batch, n: l.outFeatures, k: l.inFeatures, sparse: sparse(l))
+            Product(layer: name, name: "\(name) x·W", phase: .forward, m: batch, n: l.outFeatures, k: l.inFeatures,
+                    beta: 1, sparse: sparse(l))
         }
         let backward = layers.reversed().flatMap { name, l -> [Product] in
             var p = [Product(layer: name, name: "\(name) xᵀ·dy", phase: .backward, m: l.inFeatures, n: l.outFeatures, k: batch,
