@@ -231,23 +231,35 @@ INLINE uint64_t next_draw(uint64_t *s0, uint64_t *s1, uint64_t *s2, uint64_t *s3
     return result;
 }
 
-INLINE void mtkd_dropout_forward_body(long count, const float *x, float *mask, float *out, uint64_t state[4],
-                                      uint64_t threshold, float keep) {
+/* In blocks: first the draws (the generator's dependency chain alone), then the masks from
+   them in a loop the compiler vectorises. Each draw's 32-bit halves give u0 = bits 40–63 and
+   u1 = bits 16–39 of the draw. */
+INLINE void mtkd_dropout_forward_body(long count, const float *restrict x, float *restrict mask,
+                                      float *restrict out, uint64_t state[4], uint64_t threshold, float keep) {
+    enum { block = 512 };
+    uint64_t draws[block];
     uint64_t s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3];
-    long i = 0;
-    for (; i + 1 < count; i += 2) {
-        const uint64_t r = next_draw(&s0, &s1, &s2, &s3);
-        const float m0 = (r >> 40) < threshold ? 0.0f : keep;
-        const float m1 = ((r >> 16) & 0xFFFFFF) < threshold ? 0.0f : keep;
-        mask[i] = m0;
-        mask[i + 1] = m1;
-        out[i] = x[i] * m0;
-        out[i + 1] = x[i + 1] * m1;
-    }
-    if (i < count) {
-        const float m = (next_draw(&s0, &s1, &s2, &s3) >> 40) < threshold ? 0.0f : keep;
-        mask[i] = m;
-        out[i] = x[i] * m;
+    const uint32_t limit = threshold > 0xFFFFFF ? 0x1000000 : (uint32_t)threshold;
+    for (long start = 0; start < count; start += 2 * block) {
+        const long n = count - start < 2 * block ? count - start : 2 * block;
+        const long pairs = n / 2, used = (n + 1) / 2;
+        for (long d = 0; d < used; d++) draws[d] = next_draw(&s0, &s1, &s2, &s3);
+        const float *restrict xs = x + start;
+        float *restrict ms = mask + start, *restrict os = out + start;
+        for (long d = 0; d < pairs; d++) {
+            const uint32_t lo = (uint32_t)draws[d], hi = (uint32_t)(draws[d] >> 32);
+            const uint32_t u0 = hi >> 8, u1 = ((hi & 0xFF) << 16) | (lo >> 16);
+            const float m0 = u0 < limit ? 0.0f : keep, m1 = u1 < limit ? 0.0f : keep;
+            ms[2 * d] = m0;
+            ms[2 * d + 1] = m1;
+            os[2 * d] = xs[2 * d] * m0;
+            os[2 * d + 1] = xs[2 * d + 1] * m1;
+        }
+        if (n & 1) {   /* the last element of an odd count: the high bits of one more draw */
+            const float m = (uint32_t)(draws[pairs] >> 40) < limit ? 0.0f : keep;
+            ms[n - 1] = m;
+            os[n - 1] = xs[n - 1] * m;
+        }
     }
     state[0] = s0; state[1] = s1; state[2] = s2; state[3] = s3;
 }
