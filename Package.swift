@@ -22,9 +22,10 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
 
-        // Storage: the Swift face of libhdf5. Knows nothing about training.
-        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        // Storage: the Swift face of libhdf5 (deflate chunks through libdeflate). Knows nothing about training.
+        .target(name: "HDF5", dependencies: ["CHDF5", "CDeflate"], swiftSettings: optimised),
         // The hot loops in C (sparse products, dropout, Adam, row gathers), built for baseline
         // x86-64 and for AVX+FMA, chosen at run time. Optimised in every build configuration.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-Wno-psabi"])]),

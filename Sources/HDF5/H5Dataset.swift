@@ -19,6 +19,12 @@ public final class H5Dataset {
     let id: hid_t
     /// Bytes of one element (`H5Tget_size` of the dataset's type).
     let elementByteSize: Int
+    /// Set when whole chunks can bypass HDF5's filters (shuffle/deflate done here, see H5DirectChunks.swift).
+    let chunkPipeline: DirectChunkPipeline?
+    /// False sends every read and write through HDF5's own filters (tests compare the two paths).
+    var usesDirectChunks = true
+    /// Chunks read or written directly so far (tests check the direct path ran).
+    private(set) var directChunksMoved = 0
 
     /// Wraps a freshly opened dataset id, reading its metadata; closes the id if that fails.
     /// Call inside `H5Library.sync`.
@@ -31,6 +37,7 @@ public final class H5Dataset {
             self.chunkShape = info.chunkShape
             self.filters = info.filters
             self.elementByteSize = info.elementByteSize
+            self.chunkPipeline = info.chunkPipeline
         } catch {
             H5Dclose(id)
             H5Library.clearErrors()
@@ -77,8 +84,13 @@ public final class H5Dataset {
     public func read<T: H5Scalar>(_ type: T.Type = T.self) throws -> [T] {
         try H5Library.sync {
             try checkNumeric(T.self, "read dataset")
-            return try readValues(count: elementCount, "read dataset") { memoryType, buffer in
-                H5Dread(id, memoryType, mtkd_h5s_all(), mtkd_h5s_all(), mtkd_h5p_default(), buffer)
+            return try readValues(count: elementCount) { memoryType, buffer in
+                if let rowCount = shape.first, directPipeline(for: T.self) != nil {
+                    try readRows(0..<rowCount, T.self, memoryType, into: buffer, "read dataset")
+                } else {
+                    try H5Library.check(H5Dread(id, memoryType, mtkd_h5s_all(), mtkd_h5s_all(), mtkd_h5p_default(),
+                                                buffer), "read dataset", errorPath)
+                }
             }
         }
     }
@@ -87,10 +99,9 @@ public final class H5Dataset {
     public func readRows<T: H5Scalar>(_ rows: Range<Int>, as type: T.Type = T.self) throws -> [T] {
         try H5Library.sync {
             try checkNumeric(T.self, "read dataset rows")
-            let spaces = try rowSelection(rows, "read dataset rows")
-            defer { spaces.close() }
-            return try readValues(count: rows.count * rowSize, "read dataset rows") { memoryType, buffer in
-                H5Dread(id, memoryType, spaces.memory, spaces.file, mtkd_h5p_default(), buffer)
+            try checkRows(rows, "read dataset rows")
+            return try readValues(count: rows.count * rowSize) { memoryType, buffer in
+                try readRows(rows, T.self, memoryType, into: buffer, "read dataset rows")
             }
         }
     }
@@ -102,9 +113,13 @@ public final class H5Dataset {
             try checkCount(values.count, shape: shape, "write dataset", errorPath)
             if values.isEmpty { return }
             let memoryType = try T.h5ElementType.memoryType().id
-            _ = try values.withUnsafeBytes { bytes in
-                try H5Library.check(H5Dwrite(id, memoryType, mtkd_h5s_all(), mtkd_h5s_all(), mtkd_h5p_default(),
-                                             bytes.baseAddress), "write dataset", errorPath)
+            try values.withUnsafeBytes { bytes in
+                if let rowCount = shape.first, directPipeline(for: T.self) != nil {
+                    try writeRows(0..<rowCount, T.self, memoryType, from: bytes.baseAddress!, "write dataset")
+                } else {
+                    try H5Library.check(H5Dwrite(id, memoryType, mtkd_h5s_all(), mtkd_h5s_all(), mtkd_h5p_default(),
+                                                 bytes.baseAddress), "write dataset", errorPath)
+                }
             }
         }
     }
@@ -113,14 +128,12 @@ public final class H5Dataset {
     public func writeRows<T: H5Scalar>(_ rows: Range<Int>, _ values: [T]) throws {
         try H5Library.sync {
             try checkNumeric(T.self, "write dataset rows")
-            let spaces = try rowSelection(rows, "write dataset rows")
-            defer { spaces.close() }
+            try checkRows(rows, "write dataset rows")
             try checkCount(values.count, shape: [rows.count] + shape.dropFirst(), "write dataset rows", errorPath)
             if values.isEmpty { return }
             let memoryType = try T.h5ElementType.memoryType().id
-            _ = try values.withUnsafeBytes { bytes in
-                try H5Library.check(H5Dwrite(id, memoryType, spaces.memory, spaces.file, mtkd_h5p_default(),
-                                             bytes.baseAddress), "write dataset rows", errorPath)
+            try values.withUnsafeBytes { bytes in
+                try writeRows(rows, T.self, memoryType, from: bytes.baseAddress!, "write dataset rows")
             }
         }
     }
@@ -193,22 +206,73 @@ public final class H5Dataset {
         }
     }
 
-    /// Reads `count` values of `T` through `read(memoryType, buffer)`.
-    private func readValues<T: H5Scalar>(count: Int, _ operation: String,
-                                         _ read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws -> [T] {
+    /// Reads `count` values of `T` through `read(memoryType, buffer)`, which fills the buffer or throws.
+    private func readValues<T: H5Scalar>(count: Int,
+                                         _ read: (hid_t, UnsafeMutableRawPointer) throws -> Void) throws -> [T] {
         if count == 0 { return [] }
         let memoryType = try T.h5ElementType.memoryType().id
-        var status: herr_t = 0
-        let values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            status = read(memoryType, UnsafeMutableRawPointer(buffer.baseAddress!))
-            initialized = count  // plain numbers: garbage on failure is harmless, and we throw below
+        return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try read(memoryType, UnsafeMutableRawPointer(buffer.baseAddress!))
+            initialized = count
         }
-        try H5Library.check(status, operation, errorPath)
-        return values
     }
 
-    /// File and memory dataspaces selecting `rows` of dimension 0; the caller closes both.
-    private func rowSelection(_ rows: Range<Int>, _ operation: String) throws -> RowSpaces {
+    /// The direct chunk pipeline when reads and writes of `T` may use it.
+    private func directPipeline<T: H5Scalar>(for type: T.Type) -> DirectChunkPipeline? {
+        guard usesDirectChunks, let pipeline = chunkPipeline, pipeline.element == T.h5ElementType else { return nil }
+        return pipeline
+    }
+
+    /// Reads rows `rows` (checked) into `buffer`: whole chunks directly when the pipeline allows,
+    /// the rest through HDF5.
+    private func readRows<T: H5Scalar>(_ rows: Range<Int>, _ type: T.Type, _ memoryType: hid_t,
+                                       into buffer: UnsafeMutableRawPointer, _ operation: String) throws {
+        try moveRows(rows, T.self, operation, direct: { io, whole in
+            try io.read(whole, into: buffer, holding: rows, memoryType: memoryType)
+        }, throughHDF5: { part, spaces in
+            try H5Library.check(H5Dread(id, memoryType, spaces.memory, spaces.file, mtkd_h5p_default(),
+                                        buffer + (part.lowerBound - rows.lowerBound) * rowSize * MemoryLayout<T>.stride),
+                                operation, errorPath)
+        })
+    }
+
+    /// Writes rows `rows` (checked) from `values`: whole chunks directly when the pipeline allows,
+    /// the rest through HDF5.
+    private func writeRows<T: H5Scalar>(_ rows: Range<Int>, _ type: T.Type, _ memoryType: hid_t,
+                                        from values: UnsafeRawPointer, _ operation: String) throws {
+        try moveRows(rows, T.self, operation, direct: { io, whole in
+            try io.write(whole, from: values, holding: rows)
+        }, throughHDF5: { part, spaces in
+            try H5Library.check(H5Dwrite(id, memoryType, spaces.memory, spaces.file, mtkd_h5p_default(),
+                                         values + (part.lowerBound - rows.lowerBound) * rowSize * MemoryLayout<T>.stride),
+                                operation, errorPath)
+        })
+    }
+
+    /// Splits `rows` into the rows of whole chunks, given to `direct` when the pipeline allows, and
+    /// the rows before and after them (or all rows), given to `throughHDF5` with their selection.
+    private func moveRows<T: H5Scalar>(_ rows: Range<Int>, _ type: T.Type, _ operation: String,
+                                       direct: (DirectChunkIO, Range<Int>) throws -> Void,
+                                       throughHDF5: (Range<Int>, RowSpaces) throws -> Void) throws {
+        func viaHDF5(_ part: Range<Int>) throws {
+            if part.isEmpty { return }
+            let spaces = try rowSelection(part, operation)
+            defer { spaces.close() }
+            try throughHDF5(part, spaces)
+        }
+        guard let pipeline = directPipeline(for: T.self),
+              let whole = DirectChunkIO.wholeChunkRows(rows, chunkRows: pipeline.chunk[0], rowCount: shape[0]) else {
+            return try viaHDF5(rows)
+        }
+        try viaHDF5(rows.lowerBound..<whole.lowerBound)
+        let io = DirectChunkIO(dataset: id, pipeline: pipeline, shape: shape, operation: operation, errorPath: errorPath)
+        defer { directChunksMoved += io.chunksMoved }
+        try direct(io, whole)
+        try viaHDF5(whole.upperBound..<rows.upperBound)
+    }
+
+    /// Throws unless the dataset has rows and `rows` lies within them.
+    private func checkRows(_ rows: Range<Int>, _ operation: String) throws {
         guard let rowCount = shape.first else {
             throw H5Error(operation: operation, path: errorPath, message: "a scalar dataset has no rows")
         }
@@ -216,6 +280,11 @@ public final class H5Dataset {
             throw H5Error(operation: operation, path: errorPath,
                           message: "rows \(rows.lowerBound)..<\(rows.upperBound) are outside 0..<\(rowCount)")
         }
+    }
+
+    /// File and memory dataspaces selecting `rows` of dimension 0; the caller closes both.
+    private func rowSelection(_ rows: Range<Int>, _ operation: String) throws -> RowSpaces {
+        try checkRows(rows, operation)
         let start = [hsize_t(rows.lowerBound)] + shape.dropFirst().map { _ in hsize_t(0) }
         let counts = [hsize_t(rows.count)] + shape.dropFirst().map { hsize_t($0) }
         let fileSpace = try H5Library.check(H5Dget_space(id), operation, errorPath)
@@ -250,6 +319,7 @@ private struct DatasetInfo {
     var elementByteSize = 0
     var chunkShape: [Int]?
     var filters: [H5Filter] = []
+    var chunkPipeline: DirectChunkPipeline?
 
     init(id: hid_t, errorPath: String) throws {
         let operation = "open dataset"
@@ -280,13 +350,18 @@ private struct DatasetInfo {
             chunkShape = chunkDims.prefix(Int(chunkRank)).map { Int($0) }
         }
         let filterCount = try H5Library.check(H5Pget_nfilters(dcpl), operation, errorPath)
+        var pipeline: [(id: H5Z_filter_t, values: [UInt32])] = []
         for index in 0..<UInt32(filterCount) {
-            filters.append(try DatasetInfo.filter(dcpl, index, operation, errorPath))
+            let (filterID, filter) = try DatasetInfo.filter(dcpl, index, operation, errorPath)
+            filters.append(filter)
+            pipeline.append((filterID, filter.parameters))
         }
+        chunkPipeline = DirectChunkPipeline(type: type, element: element, chunk: chunkShape, filters: pipeline)
     }
 
-    /// Filter `index` of a creation list, named the way h5ls does.
-    private static func filter(_ dcpl: hid_t, _ index: UInt32, _ operation: String, _ errorPath: String) throws -> H5Filter {
+    /// Filter `index` of a creation list, named the way h5ls does, with its id.
+    private static func filter(_ dcpl: hid_t, _ index: UInt32, _ operation: String,
+                               _ errorPath: String) throws -> (H5Z_filter_t, H5Filter) {
         var flags: UInt32 = 0
         var valueCount = 16
         var values = [UInt32](repeating: 0, count: valueCount)
@@ -307,6 +382,6 @@ private struct DatasetInfo {
             let reported = String(cString: nameBuffer)
             name = reported.isEmpty ? "filter-\(filterID)" : reported
         }
-        return H5Filter(name: name, parameters: Array(values.prefix(min(valueCount, values.count))))
+        return (filterID, H5Filter(name: name, parameters: Array(values.prefix(min(valueCount, values.count)))))
     }
 }

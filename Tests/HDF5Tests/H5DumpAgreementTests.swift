@@ -139,6 +139,28 @@ struct H5DumpAgreementTests {
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: h5dumpPath),
                    "h5dump (Debian hdf5-tools) is not installed at /usr/bin/h5dump"))
+    func h5dumpReadsChunksWrittenDirectlyIncludingEdgeChunks() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir.path("direct.h5")
+            let file = try H5File.create(path)
+            let floats = (0..<35).map { Float($0) * 0.37 - 4 } + [Float.greatestFiniteMagnitude, -0.0, 1e-30]
+            let ints = (0..<23).map { Int32($0 * $0) - 100 } + [.min, .max]
+            let f = try file.root.write(floats, shape: [19, 2], to: "f", chunks: [4, 2], compression: .shuffleDeflate)
+            let i = try file.root.write(ints, shape: [5, 5], to: "i", chunks: [2, 3], compression: .deflate(9, shuffle: false))
+            #expect(f.directChunksMoved == 5)
+            #expect(i.directChunksMoved == 6)
+            try file.close()
+            let dumpedFloats = try dataTokens(h5dump(["-y", "-e", "-w", "0", "-m", "%.9g", "-d", "/f", path])).map { Float($0) }
+            #expect(dumpedFloats.map { $0?.bitPattern } == floats.map { $0.bitPattern })
+            #expect(try dataTokens(h5dump(["-y", "-w", "0", "-d", "/i", path])).map { Int32($0) } == ints)
+            let header = try h5dump(["-p", "-H", "-d", "/f", path])
+            #expect(header.contains("SHUFFLE"))
+            #expect(header.contains("COMPRESSION DEFLATE { LEVEL 4 }"))
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: h5dumpPath),
+                   "h5dump (Debian hdf5-tools) is not installed at /usr/bin/h5dump"))
     func h5dumpReportsTheStoredTypesLayoutAndFilters() throws {
         try withTemporaryDirectory { dir in
             let path = dir.path("dump.h5")
