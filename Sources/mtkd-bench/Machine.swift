@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Tensor
 
 /// The load averages of /proc/loadavg: how busy the machine was around a measurement.
 struct LoadAverage: Encodable {
@@ -71,6 +72,8 @@ enum MachineInfo {
             "mtkd": .string(firstLine([bench.mtkd, "--version"], bench: bench)),
             "openblas": .string(firstLine(["pkg-config", "--modversion", "openblas"], bench: bench)),
             "hdf5_mtkd": .string(firstLine(["pkg-config", "--modversion", "hdf5"], bench: bench)),
+            "libdeflate": .string(firstLine(["pkg-config", "--modversion", "libdeflate"], bench: bench)),
+            "mtkd_kernels": .string(Kernels.usesAVXFMA ? "AVX+FMA build" : "baseline build"),
             "python": python,
         ]
     }
