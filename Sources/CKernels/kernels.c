@@ -112,44 +112,39 @@ DISPATCH(long, mtkd_collect_nonzeros,
 
 /* ---------------------------------------------------------------- sparse products */
 
-/* acc[0..7] (64 floats) += Σ_k v_k · src(k)[j..j+64), then stored at dst: the sums stay
-   in registers across the non-zeros. */
+/* out[0..n) = start[0..n) (zero when NULL) + Σ_{k in [begin, end)} values[k] · base[index[k]·n + 0..n):
+   a weighted sum of rows of `base`. 64 columns at a time, their sums kept in registers across
+   the terms and stored once; `start` may be `out` (each block is loaded before it is stored). */
+INLINE void sum_scaled_rows(float *out, const float *start, const float *base, long n, const int32_t *index,
+                            const float *values, long begin, long end) {
+    long j = 0;
+    for (; j + 64 <= n; j += 64) {
+        v8f a[8];
+        for (int q = 0; q < 8; q++) a[q] = start ? load8(start + j + 8 * q) : splat8(0);
+        for (long k = begin; k < end; k++) {
+            const v8f s = splat8(values[k]);
+            const float *p = base + (long)index[k] * n + j;
+            for (int q = 0; q < 8; q++) a[q] += s * load8(p + 8 * q);
+        }
+        for (int q = 0; q < 8; q++) store8(out + j + 8 * q, a[q]);
+    }
+    for (; j + 8 <= n; j += 8) {
+        v8f a = start ? load8(start + j) : splat8(0);
+        for (long k = begin; k < end; k++) a += splat8(values[k]) * load8(base + (long)index[k] * n + j);
+        store8(out + j, a);
+    }
+    for (; j < n; j++) {
+        float a = start ? start[j] : 0.0f;
+        for (long k = begin; k < end; k++) a += values[k] * base[(long)index[k] * n + j];
+        out[j] = a;
+    }
+}
+
+/* Row r of out is the bias plus the rows of W its non-zeros pick, weighted by their values. */
 INLINE void mtkd_sparse_matmul_body(long rows, long n, const int32_t *row_start, const int32_t *columns,
                                     const float *values, const float *w, const float *bias, float *out) {
-    for (long r = 0; r < rows; r++) {
-        const long begin = row_start[r], end = row_start[r + 1];
-        float *o = out + r * n;
-        long j = 0;
-        for (; j + 64 <= n; j += 64) {
-            v8f a0, a1, a2, a3, a4, a5, a6, a7;
-            if (bias) {
-                a0 = load8(bias + j); a1 = load8(bias + j + 8); a2 = load8(bias + j + 16); a3 = load8(bias + j + 24);
-                a4 = load8(bias + j + 32); a5 = load8(bias + j + 40); a6 = load8(bias + j + 48); a7 = load8(bias + j + 56);
-            } else {
-                a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = splat8(0);
-            }
-            for (long k = begin; k < end; k++) {
-                const v8f s = splat8(values[k]);
-                const float *p = w + (long)columns[k] * n + j;
-                a0 += s * load8(p);      a1 += s * load8(p + 8);
-                a2 += s * load8(p + 16); a3 += s * load8(p + 24);
-                a4 += s * load8(p + 32); a5 += s * load8(p + 40);
-                a6 += s * load8(p + 48); a7 += s * load8(p + 56);
-            }
-            store8(o + j, a0);      store8(o + j + 8, a1);  store8(o + j + 16, a2); store8(o + j + 24, a3);
-            store8(o + j + 32, a4); store8(o + j + 40, a5); store8(o + j + 48, a6); store8(o + j + 56, a7);
-        }
-        for (; j + 8 <= n; j += 8) {
-            v8f a = bias ? load8(bias + j) : splat8(0);
-            for (long k = begin; k < end; k++) a += splat8(values[k]) * load8(w + (long)columns[k] * n + j);
-            store8(o + j, a);
-        }
-        for (; j < n; j++) {
-            float a = bias ? bias[j] : 0.0f;
-            for (long k = begin; k < end; k++) a += values[k] * w[(long)columns[k] * n + j];
-            o[j] = a;
-        }
-    }
+    for (long r = 0; r < rows; r++)
+        sum_scaled_rows(out + r * n, bias, w, n, columns, values, row_start[r], row_start[r + 1]);
 }
 
 DISPATCH(void, mtkd_sparse_matmul,
@@ -177,35 +172,10 @@ INLINE void mtkd_sparse_weight_gradient_body(long rows, long in, long n, const i
     for (long c = in; c > 0; c--) column_start[c] = column_start[c - 1];
     column_start[0] = 0;
 
+    /* Row c of dW gains the rows of dy that column c's entries pick, weighted by their values. */
     for (long c = 0; c < in; c++) {
-        const long begin = column_start[c], end = column_start[c + 1];
-        if (begin == end) continue;
-        float *g = dw + c * n;
-        long j = 0;
-        for (; j + 64 <= n; j += 64) {
-            v8f a0 = load8(g + j), a1 = load8(g + j + 8), a2 = load8(g + j + 16), a3 = load8(g + j + 24);
-            v8f a4 = load8(g + j + 32), a5 = load8(g + j + 40), a6 = load8(g + j + 48), a7 = load8(g + j + 56);
-            for (long k = begin; k < end; k++) {
-                const v8f s = splat8(scratch_values[k]);
-                const float *p = dy + (long)scratch_rows[k] * n + j;
-                a0 += s * load8(p);      a1 += s * load8(p + 8);
-                a2 += s * load8(p + 16); a3 += s * load8(p + 24);
-                a4 += s * load8(p + 32); a5 += s * load8(p + 40);
-                a6 += s * load8(p + 48); a7 += s * load8(p + 56);
-            }
-            store8(g + j, a0);      store8(g + j + 8, a1);  store8(g + j + 16, a2); store8(g + j + 24, a3);
-            store8(g + j + 32, a4); store8(g + j + 40, a5); store8(g + j + 48, a6); store8(g + j + 56, a7);
-        }
-        for (; j + 8 <= n; j += 8) {
-            v8f a = load8(g + j);
-            for (long k = begin; k < end; k++) a += splat8(scratch_values[k]) * load8(dy + (long)scratch_rows[k] * n + j);
-            store8(g + j, a);
-        }
-        for (; j < n; j++) {
-            float a = g[j];
-            for (long k = begin; k < end; k++) a += scratch_values[k] * dy[(long)scratch_rows[k] * n + j];
-            g[j] = a;
-        }
+        if (column_start[c] == column_start[c + 1]) continue;
+        sum_scaled_rows(dw + c * n, dw + c * n, dy, n, scratch_rows, scratch_values, column_start[c], column_start[c + 1]);
     }
 }
 

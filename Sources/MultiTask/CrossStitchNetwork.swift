@@ -60,17 +60,7 @@ public final class CrossStitchNetwork: MultiTaskNetwork {
                                      perUnit: perUnit, stitchLearningRateScale: Double(stitchLearningRateScale))
         var rng = RNG(seed: seed)
         random = RandomSource(RNG(seed: RNG.derive(seed: seed, stream: 1)))
-        columns = tasks.map { task in
-            var width = inputs
-            return hidden.enumerated().map { (l, h) in
-                defer { width = h }
-                return Linear(name: "column.\(task.name).\(l)", inFeatures: width, outFeatures: h, rng: &rng)
-            }
-        }
-        for column in columns {  // the first layer's input is data
-            column.first?.computesInputGradient = false
-            column.first?.exploitsInputSparsity = true
-        }
+        columns = tasks.map { hiddenLinears(prefix: "column.\($0.name)", inputs: inputs, hidden: hidden, rng: &rng) }
         relus = tasks.map { _ in hidden.map { _ in ReLU() } }
         let random = random
         dropouts = tasks.map { _ in dropout > 0 ? hidden.map { _ in Dropout(probability: dropout, random: random) } : [] }

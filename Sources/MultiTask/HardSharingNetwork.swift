@@ -22,19 +22,9 @@ public final class HardSharingNetwork: MultiTaskNetwork {
                                          dropout: Double(dropout), tasks: tasks)
         var rng = RNG(seed: seed)
         random = RandomSource(RNG(seed: RNG.derive(seed: seed, stream: 1)))
-        var layers: [Layer] = []
-        var width = inputs
-        for (i, h) in hidden.enumerated() {
-            layers.append(Linear(name: "trunk.\(i)", inFeatures: width, outFeatures: h, rng: &rng))
-            layers.append(ReLU())
-            if dropout > 0 { layers.append(Dropout(probability: dropout, random: random)) }
-            width = h
-        }
-        if let first = layers.first as? Linear {  // its input is data
-            first.computesInputGradient = false
-            first.exploitsInputSparsity = true
-        }
-        trunk = Sequential(layers)
+        trunk = hiddenBlocks(hiddenLinears(prefix: "trunk", inputs: inputs, hidden: hidden, rng: &rng),
+                             dropout: dropout, random: random)
+        let width = hidden.last ?? inputs
         heads = tasks.map { Linear(name: "head.\($0.name)", inFeatures: width, outFeatures: $0.outputs, rng: &rng) }
     }
 

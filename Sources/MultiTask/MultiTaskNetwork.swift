@@ -1,6 +1,27 @@
 import NN
 import Tensor
 
+/// The hidden Linear layers of a trunk or a task column, named "\(prefix).0", "\(prefix).1", …,
+/// from `inputs` features through `hidden` widths. The first one reads data: it computes no
+/// input gradient and skips the zeros of one-hot inputs.
+func hiddenLinears(prefix: String, inputs: Int, hidden: [Int], rng: inout RNG) -> [Linear] {
+    var width = inputs
+    let linears = hidden.enumerated().map { (l, h) in
+        defer { width = h }
+        return Linear(name: "\(prefix).\(l)", inFeatures: width, outFeatures: h, rng: &rng)
+    }
+    linears.first?.computesInputGradient = false
+    linears.first?.exploitsInputSparsity = true
+    return linears
+}
+
+/// Linear–ReLU(–Dropout) blocks over `linears`, in order.
+func hiddenBlocks(_ linears: [Linear], dropout: Float, random: RandomSource) -> Sequential {
+    Sequential(linears.flatMap { linear -> [Layer] in
+        dropout > 0 ? [linear, ReLU(), Dropout(probability: dropout, random: random)] : [linear, ReLU()]
+    })
+}
+
 /// What a network is, enough to rebuild it: stored with every model file.
 ///
 /// Fields after `tasks` belong to one architecture each and keep their defaults otherwise.

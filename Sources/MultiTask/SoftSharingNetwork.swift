@@ -51,22 +51,8 @@ public final class SoftSharingNetwork: MultiTaskNetwork {
         var rng = RNG(seed: seed)
         let random = RandomSource(RNG(seed: RNG.derive(seed: seed, stream: 1)))
         self.random = random
-        hiddenLayers = tasks.map { task in
-            var width = inputs
-            return hidden.enumerated().map { (l, h) in
-                defer { width = h }
-                return Linear(name: "column.\(task.name).\(l)", inFeatures: width, outFeatures: h, rng: &rng)
-            }
-        }
-        for linears in hiddenLayers {  // the first layer's input is data
-            linears.first?.computesInputGradient = false
-            linears.first?.exploitsInputSparsity = true
-        }
-        columns = hiddenLayers.map { linears in
-            Sequential(linears.flatMap { linear -> [Layer] in
-                dropout > 0 ? [linear, ReLU(), Dropout(probability: dropout, random: random)] : [linear, ReLU()]
-            })
-        }
+        hiddenLayers = tasks.map { hiddenLinears(prefix: "column.\($0.name)", inputs: inputs, hidden: hidden, rng: &rng) }
+        columns = hiddenLayers.map { hiddenBlocks($0, dropout: dropout, random: random) }
         let width = hidden.last ?? inputs
         heads = tasks.map { Linear(name: "head.\($0.name)", inFeatures: width, outFeatures: $0.outputs, rng: &rng) }
         var largest = 0

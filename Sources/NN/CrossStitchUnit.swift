@@ -78,41 +78,11 @@ public final class CrossStitchUnit {
     /// x_j (B, width) for j in 0..<T → y_i (B, width) for i in 0..<T.
     public func forward(_ xs: [Matrix], training: Bool) -> [Matrix] {
         precondition(xs.count == tasks, "cross-stitch unit expects \(tasks) inputs, got \(xs.count)")
-        let rows = xs[0].rows, w = width, t = tasks, perUnit = perUnit
+        let rows = xs[0].rows, w = width, t = tasks
         for x in xs {
             precondition(x.rows == rows && x.cols == w, "cross-stitch inputs must all be \(rows)×\(w), got \(x.rows)×\(x.cols)")
         }
-        matrix.value.storage.withUnsafeBufferPointer { a in
-            for i in 0..<t {
-                outputs[i].resize(rows: rows, cols: w)
-                outputs[i].storage.withUnsafeMutableBufferPointer { y in
-                    for j in 0..<t {
-                        xs[j].storage.withUnsafeBufferPointer { x in
-                            if perUnit {
-                                // y[b, u] (+)= A_ij[u] · x_j[b, u]
-                                let aij = a.baseAddress! + i * t * w + j * w
-                                var o = 0
-                                for _ in 0..<rows {
-                                    if j == 0 {
-                                        for u in 0..<w { y[o + u] = aij[u] * x[o + u] }
-                                    } else {
-                                        for u in 0..<w { y[o + u] = aij[u] * x[o + u] + y[o + u] }
-                                    }
-                                    o += w
-                                }
-                            } else {
-                                let aij = a[i * t + j]
-                                if j == 0 {
-                                    for k in y.indices { y[k] = aij * x[k] }
-                                } else {
-                                    for k in y.indices { y[k] = aij * x[k] + y[k] }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        mix(xs, into: &outputs) { i, j in i * t + j }   // y_i = Σ_j A_ij x_j
         for j in 0..<t { inputs[j] = training ? xs[j] : .empty }
         return outputs
     }
@@ -149,30 +119,43 @@ public final class CrossStitchUnit {
                 }
             }
         }
-        // dx_j = Σ_i A_ij dy_i
+        mix(dys, into: &dInputs) { j, i in i * t + j }   // dx_j = Σ_i A_ij dy_i
+        for j in 0..<t { inputs[j] = .empty }
+        return dInputs
+    }
+
+    public var parameters: [Parameter] { [matrix] }
+
+    /// targets[o] = Σ_s A[coefficient(o, s)] · sources[s] (per unit: element-wise with that
+    /// coefficient's row of `width` values), summed in source order. The forward pass and the
+    /// input gradient are this mixing with A and with Aᵀ; `coefficient` gives the flat index of
+    /// the (target, source) entry in the T×T matrix.
+    private func mix(_ sources: [Matrix], into targets: inout [Matrix], coefficient: (_ target: Int, _ source: Int) -> Int) {
+        let rows = sources[0].rows, w = width, t = tasks, perUnit = perUnit
         matrix.value.storage.withUnsafeBufferPointer { a in
-            for j in 0..<t {
-                dInputs[j].resize(rows: rows, cols: w)
-                dInputs[j].storage.withUnsafeMutableBufferPointer { dx in
-                    for i in 0..<t {
-                        dys[i].storage.withUnsafeBufferPointer { dy in
+            for o in 0..<t {
+                targets[o].resize(rows: rows, cols: w)
+                targets[o].storage.withUnsafeMutableBufferPointer { y in
+                    for s in 0..<t {
+                        sources[s].storage.withUnsafeBufferPointer { x in
                             if perUnit {
-                                let aij = a.baseAddress! + i * t * w + j * w
-                                var o = 0
+                                // y[b, u] (+)= A_os[u] · x_s[b, u]
+                                let c = a.baseAddress! + coefficient(o, s) * w
+                                var r = 0
                                 for _ in 0..<rows {
-                                    if i == 0 {
-                                        for u in 0..<w { dx[o + u] = aij[u] * dy[o + u] }
+                                    if s == 0 {
+                                        for u in 0..<w { y[r + u] = c[u] * x[r + u] }
                                     } else {
-                                        for u in 0..<w { dx[o + u] = aij[u] * dy[o + u] + dx[o + u] }
+                                        for u in 0..<w { y[r + u] = c[u] * x[r + u] + y[r + u] }
                                     }
-                                    o += w
+                                    r += w
                                 }
                             } else {
-                                let aij = a[i * t + j]
-                                if i == 0 {
-                                    for k in dx.indices { dx[k] = aij * dy[k] }
+                                let c = a[coefficient(o, s)]
+                                if s == 0 {
+                                    for k in y.indices { y[k] = c * x[k] }
                                 } else {
-                                    for k in dx.indices { dx[k] = aij * dy[k] + dx[k] }
+                                    for k in y.indices { y[k] = c * x[k] + y[k] }
                                 }
                             }
                         }
@@ -180,9 +163,5 @@ public final class CrossStitchUnit {
                 }
             }
         }
-        for j in 0..<t { inputs[j] = .empty }
-        return dInputs
     }
-
-    public var parameters: [Parameter] { [matrix] }
 }

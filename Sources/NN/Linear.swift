@@ -43,7 +43,6 @@ public final class Linear: Layer {
     /// x (B, in) → y (B, out)
     public func forward(_ x: Matrix, training: Bool) -> Matrix {
         precondition(x.cols == inFeatures, "linear expects \(inFeatures) features, got \(x.cols)")
-        output.resize(rows: x.rows, cols: outFeatures)
         usedSparse = exploitsInputSparsity && sparseInput.collect(from: x, maxDensity: Self.sparseDensityThreshold)
         if usedSparse {
             sparseInput.multiply(weight.value, bias: bias.value, into: &output)

@@ -63,8 +63,8 @@ public enum Kernels {
         }
     }
 
-    /// dst = rows `indices` of src (resized to indices.count × src.cols).
-    public static func gatherRows(_ src: Matrix, _ indices: ArraySlice<Int>, into dst: inout Matrix) {
+    /// dst = rows `indices` of src (resized to indices.count × src.cols); `Matrix.gatherRows` calls it.
+    static func gatherRows(_ src: Matrix, _ indices: ArraySlice<Int>, into dst: inout Matrix) {
         dst.resize(rows: indices.count, cols: src.cols)
         guard !indices.isEmpty, src.cols > 0 else { return }
         precondition(indices.allSatisfy { $0 >= 0 && $0 < src.rows }, "row index out of range 0..<\(src.rows)")

@@ -179,10 +179,10 @@ import Tensor
         let src = randomMatrix(50, 37, &rng)
         let idx = [49, 0, 7, 7, 23, 1]
         var out = Matrix.empty
-        Kernels.gatherRows(src, idx[...], into: &out)
+        src.gatherRows(idx[...], into: &out)
         #expect(out.rows == 6 && out.cols == 37)
         for (i, r) in idx.enumerated() { #expect(Array(out.row(i)) == Array(src.row(r))) }
-        Kernels.gatherRows(src, idx[3..<3], into: &out)
+        src.gatherRows(idx[3..<3], into: &out)
         #expect(out.rows == 0)
 
         for n in [1, 8, 19, 256] {

@@ -53,6 +53,20 @@ struct CheckpointedTraining {
         return .trained(history)
     }
 
+    /// Says on the console what `run` did (`label` names the network there) and records a
+    /// trained network's timings; `best` describes the best epoch's score, e.g. "val acc 0.951".
+    func announce(_ outcome: Outcome, label: String, parameters: Int, best: (EpochRecord) -> String) {
+        switch outcome {
+        case .reused:
+            context.console.info("  \(label): unchanged, reusing \(context.layout.relative(finalPath))")
+        case .trained(let history):
+            let rate = history.epochs.last!.examplesPerSecond
+            context.console.info("  \(label): best epoch \(history.bestEpoch), \(best(history.epochs[history.bestEpoch - 1])), "
+                                 + "\(parameters) parameters, \(Format.seconds(history.seconds)), \(Format.count(rate)) ex/s")
+            context.timings.record(network: name, seconds: history.seconds, examplesPerSecond: rate)
+        }
+    }
+
     /// The fingerprint stored in `path`; nil when absent, and nil (with a note) when the file
     /// cannot be read — an unreadable leftover is retrained, never trusted.
     func existingFingerprint(_ path: String) throws -> String? {

@@ -79,13 +79,8 @@ public struct StudentStage {
             let metrics = zip(names, record.validationMetrics).map { "\($0) \(Format.fixed($1, 3))" }.joined(separator: " ")
             context.console.progress("  \(student.name)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val \(metrics)  \(Format.count(record.examplesPerSecond)) ex/s")
         }
-        switch outcome {
-        case .reused:
-            context.console.info("  \(student.name): unchanged, reusing \(context.layout.relative(training.finalPath))")
-        case .trained(let history):
-            let best = history.epochs[history.bestEpoch - 1]
-            context.console.info("  \(student.name): best epoch \(history.bestEpoch), val score \(Format.fixed(best.validationScore)), \(net.parameterCount) parameters, \(Format.seconds(history.seconds)), \(Format.count(history.epochs.last!.examplesPerSecond)) ex/s")
-            context.timings.record(network: student.name, seconds: history.seconds, examplesPerSecond: history.epochs.last!.examplesPerSecond)
+        training.announce(outcome, label: student.name, parameters: net.parameterCount) {
+            "val score \(Format.fixed($0.validationScore))"
         }
     }
 }

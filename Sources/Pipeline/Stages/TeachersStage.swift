@@ -53,13 +53,8 @@ public struct TeachersStage {
         let outcome = try training.run(network: net, settings: settings, train: train, validation: val) { record in
             context.console.progress("  \(label)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val \(metricName) \(Format.fixed(record.validationMetrics[0]))  \(Format.count(record.examplesPerSecond)) ex/s")
         }
-        switch outcome {
-        case .reused:
-            context.console.info("  \(label): unchanged, reusing \(context.layout.relative(training.finalPath))")
-        case .trained(let history):
-            let best = history.epochs[history.bestEpoch - 1]
-            context.console.info("  \(label): best epoch \(history.bestEpoch), val \(metricName) \(Format.fixed(best.validationMetrics[0])), \(net.parameterCount) parameters, \(Format.seconds(history.seconds)), \(Format.count(history.epochs.last!.examplesPerSecond)) ex/s")
-            context.timings.record(network: training.name, seconds: history.seconds, examplesPerSecond: history.epochs.last!.examplesPerSecond)
+        training.announce(outcome, label: label, parameters: net.parameterCount) {
+            "val \(metricName) \(Format.fixed($0.validationMetrics[0]))"
         }
     }
 }
