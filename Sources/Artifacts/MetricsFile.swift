@@ -46,7 +46,7 @@ public struct ModelEvaluation: Equatable, Sendable, Codable {
 }
 
 /// `report/metrics.json`: test-split metrics of every model of the pipeline.
-public struct EvaluationReport: Equatable, Sendable, Codable {
+public struct EvaluationReport: Equatable, Sendable, Codable, VersionedArtifact {
     public struct Task: Equatable, Sendable, Codable {
         public var name: String
         public var kind: String
@@ -75,13 +75,7 @@ public struct EvaluationReport: Equatable, Sendable, Codable {
     }
 
     public static func read(from path: String) throws -> EvaluationReport {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ArtifactError(path: path, "cannot read: \(error.localizedDescription)")
-        }
-        do { return try JSONDecoder().decode(EvaluationReport.self, from: data) } catch {
-            throw ArtifactError(path: path, "not a valid metrics file: \(error)")
-        }
+        try JSONArtifact.read(EvaluationReport.self, from: path, what: "metrics file")
     }
 
     public func model(_ name: String) -> ModelEvaluation? { models.first { $0.name == name } }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HDF5
 import MultiTask
@@ -18,6 +19,7 @@ import Tensor
 /// /history/task_loss         (E, T) f64
 /// /history/validation_metric (E, T) f64     accuracy or R² per task on the validation split
 /// checkpoints only:
+/// /                          attr checksum: SHA-256 over everything below (see `CheckpointFile.checksum`)
 /// /state                     attrs epoch, best_score, optimizer_step, shuffle_rng, dropout_rng
 /// /best/<param>              parameters of the best epoch so far
 /// /optimizer/<slot>          optimizer moments ("<param>:m", "<param>:v" or "<param>:momentum")
@@ -190,6 +192,7 @@ public enum CheckpointFile {
                 let v = state.optimizerSlots[key]!
                 try o.write(v, shape: [v.count], to: key.replacingOccurrences(of: "/", with: ":"))
             }
+            try root.attributes.set("checksum", .string(checksum(m, state)))
             try file.close()
         }
     }
@@ -225,7 +228,39 @@ public enum CheckpointFile {
             shuffleRNG: try s.attributes.ints("shuffle_rng").map { UInt64(bitPattern: $0) },
             dropoutRNG: try s.attributes.ints("dropout_rng").map { UInt64(bitPattern: $0) },
             history: model.history)
+        guard root.attributes.contains("checksum"), try root.attributes.string("checksum") == checksum(model, state) else {
+            throw ArtifactError(path: path, "the checkpoint is corrupt (its content does not match its checksum)")
+        }
         return (model, state)
+    }
+
+    /// SHA-256 (hex) over everything a checkpoint holds, in one canonical order: identity and
+    /// blueprint, current and best parameters, optimizer slots, counters, random generator
+    /// states and the history (wall-clock fields excepted: they are not stored). Written with the
+    /// checkpoint and compared on load, so a checkpoint damaged on disk is never resumed.
+    static func checksum(_ model: ModelFile, _ state: TrainerState) -> String {
+        var h = SHA256()
+        func text(_ s: String) { h.update(data: Data(s.utf8)); h.update(data: [0]) }
+        func ints(_ v: [Int64]) { v.withUnsafeBytes { h.update(bufferPointer: $0) } }
+        func doubles(_ v: [Double]) { ints(v.map { Int64(bitPattern: $0.bitPattern) }) }
+        func arrays(_ named: [String: [Float]]) {
+            for key in named.keys.sorted() {
+                text(key)
+                ints([Int64(named[key]!.count)])
+                named[key]!.withUnsafeBytes { h.update(bufferPointer: $0) }
+            }
+        }
+        text(model.role); text(model.name); text(model.fingerprint)
+        text(String(decoding: (try? JSONEncoder.sorted.encode(model.blueprint)) ?? Data(), as: UTF8.self))
+        ints([Int64(bitPattern: model.seed), Int64(state.epoch), Int64(state.bestEpoch), Int64(state.optimizerStep)])
+        doubles([state.bestScore] + (model.taskLogVariance ?? []).map(Double.init))
+        ints(state.shuffleRNG.map { Int64(bitPattern: $0) }); ints(state.dropoutRNG.map { Int64(bitPattern: $0) })
+        arrays(state.parameters); arrays(state.bestParameters); arrays(state.optimizerSlots)
+        for e in state.history {
+            ints([Int64(e.epoch)])
+            doubles([e.trainLoss, e.validationScore] + e.taskLosses + e.validationMetrics)
+        }
+        return h.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
 

@@ -81,7 +81,11 @@ public final class Trainer {
     /// - Parameter onEpoch: called after every epoch with its record and the state to
     ///   checkpoint (built on demand); throwing stops training.
     /// - Returns: the history; the network then holds the best epoch's weights.
-    public func fit(train: RowBlocks, validation: RowBlocks,
+    /// - Parameter shouldStop: asked before every batch; true stops training with
+    ///   `TrainerError.interrupted` (the last epoch's checkpoint is where a later run resumes).
+    /// - Throws: `TrainerError.diverged` at the first non-finite batch loss (before that batch's
+    ///   update) or non-finite parameter after an epoch: non-finite weights are never selected.
+    public func fit(train: RowBlocks, validation: RowBlocks, shouldStop: () -> Bool = { false },
                     onEpoch: (EpochRecord, () -> TrainerState) throws -> Void = { _, _ in }) throws -> TrainingHistory {
         let tasks = network.tasks
         let parameters = trainables
@@ -109,12 +113,22 @@ public final class Trainer {
                 let block = try single ?? train.block(b)
                 precondition(block.targets.count == tasks.count, "one target per task")
                 for (rows, only) in epochBatches(taskRows: Self.taskRows(block), count: block.count) {
+                    if shouldStop() { throw TrainerError.interrupted(epoch: epoch) }
                     let (loss, perTask) = step(rows: rows, onlyTask: only, train: block, buffers: &buffers, parameters: parameters)
+                    guard loss.isFinite else {
+                        throw TrainerError.diverged(epoch: epoch, batch: batches + 1, quantity: "the training loss", value: loss,
+                                                    learningRate: settings.learningRate)
+                    }
                     lossSum += loss
                     for t in tasks.indices { taskLossSums[t] += perTask[t] }
                     batches += 1
                     examples += rows.count
                 }
+            }
+            if let bad = parameters.first(where: { !$0.value.storage.allSatisfy(\.isFinite) }) {
+                let value = bad.value.storage.first { !$0.isFinite }!
+                throw TrainerError.diverged(epoch: epoch, batch: batches, quantity: "parameter \(bad.name)", value: Double(value),
+                                            learningRate: settings.learningRate)
             }
             let metrics = try Self.validationMetrics(network: network, on: validation)
             let available = metrics.filter { !$0.isNaN }
@@ -255,6 +269,7 @@ public final class Trainer {
         }
         network.backward(b.grads)
         batchLoss += network.addPenalty()
+        guard batchLoss.isFinite else { return (batchLoss, perTask) }  // the caller stops: no update from a non-finite loss
         optimizer.step(parameters)
         return (batchLoss, perTask)
     }
@@ -287,14 +302,22 @@ public final class Trainer {
     }
 }
 
-public enum TrainerError: Error, CustomStringConvertible {
+public enum TrainerError: Error, CustomStringConvertible, Equatable {
     case missingParameter(String)
     case parameterSize(String, expected: Int, got: Int)
+    /// Training produced a non-finite number (`quantity` says which) in `epoch` (1-based) after `batch` batches.
+    case diverged(epoch: Int, batch: Int, quantity: String, value: Double, learningRate: Float)
+    /// `shouldStop` asked to stop during `epoch` (1-based), which did not complete.
+    case interrupted(epoch: Int)
 
     public var description: String {
         switch self {
         case .missingParameter(let n): return "no values for parameter '\(n)'"
         case .parameterSize(let n, let e, let g): return "parameter '\(n)' has \(g) values, expected \(e)"
+        case .diverged(let epoch, let batch, let quantity, let value, let lr):
+            return "diverged in epoch \(epoch), batch \(batch): \(quantity) is \(value.isNaN ? "NaN" : "\(value)"); no weights were saved. "
+                + "Lower the learning_rate (now \(lr), e.g. \(lr / 10)) and run again"
+        case .interrupted(let epoch): return "interrupted in epoch \(epoch)"
         }
     }
 }

@@ -57,6 +57,10 @@ enum CLIError: Error {
             CLIError.usage(e.errorDescription ?? "\(e)").exit()
         } catch let e as RunLock.Busy {
             CLIError.failed(e.errorDescription ?? "\(e)").exit()
+        } catch let e as Interruption.Stopped {
+            // One line, then 128 + the signal (130 for SIGINT, 143 for SIGTERM), as shells expect.
+            FileHandle.standardError.write(Data("\(e.message)\n".utf8))
+            Foundation.exit(Interruption.exitCode ?? 130)
         } catch let e as ExitCode {
             throw e
         } catch {

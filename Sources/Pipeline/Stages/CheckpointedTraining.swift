@@ -34,17 +34,30 @@ struct CheckpointedTraining {
         }
         let trainer = Trainer(network: network, settings: settings)
         if !force, try existingFingerprint(checkpointPath) == fingerprint {
-            let (_, state) = try CheckpointFile.read(from: checkpointPath)
-            try trainer.restore(state)
-            context.console.info("  \(name): resuming from its checkpoint at epoch \(state.epoch + 1)/\(settings.epochs)")
+            do {
+                let (_, state) = try CheckpointFile.read(from: checkpointPath)
+                try trainer.restore(state)
+                context.console.info("  \(name): resuming from its checkpoint at epoch \(state.epoch + 1)/\(settings.epochs)")
+            } catch {
+                // A damaged checkpoint is never resumed: training starts over, which gives the
+                // same bytes as a run that was never interrupted.
+                context.console.info("  \(name): \(Self.describe(error)); training from scratch")
+                try fm.removeItem(atPath: checkpointPath)
+            }
         }
         let template = ModelFile(role: role, name: name, network: network, seed: seed,
                                  history: TrainingHistory(epochs: [], bestEpoch: 0, seconds: 0), fingerprint: fingerprint)
-        let history = try trainer.fit(train: train, validation: validation) { record, state in
-            progress(record)
-            if record.epoch < settings.epochs {
-                try CheckpointFile.write(state(), model: template, to: checkpointPath)
+        let history: TrainingHistory
+        do {
+            history = try trainer.fit(train: train, validation: validation, shouldStop: { Interruption.requested }) { record, state in
+                progress(record)
+                if record.epoch < settings.epochs {
+                    try CheckpointFile.write(state(), model: template, to: checkpointPath)
+                }
             }
+        } catch let e as TrainerError {
+            if case .interrupted = e { throw e }  // the runner says where the next run resumes
+            throw NetworkFailure(network: "\(role) \(name)", reason: e.description)
         }
         try ModelFile(role: role, name: name, network: network, seed: seed, history: history, fingerprint: fingerprint,
                       taskLogVariance: trainer.logVariance?.value.storage)
@@ -71,8 +84,17 @@ struct CheckpointedTraining {
     /// cannot be read — an unreadable leftover is retrained, never trusted.
     func existingFingerprint(_ path: String) throws -> String? {
         do { return try ModelFile.fingerprint(at: path) } catch {
-            context.console.info("  note: ignoring unreadable \(context.layout.relative(path)): \((error as? LocalizedError)?.errorDescription ?? "\(error)")")
+            context.console.info("  note: ignoring unreadable \(context.layout.relative(path)): \(Self.describe(error))")
             return nil
         }
     }
+
+    static func describe(_ error: Error) -> String { (error as? LocalizedError)?.errorDescription ?? "\(error)" }
+}
+
+/// A network whose training failed (diverged, say): which one, and why.
+struct NetworkFailure: Error, LocalizedError {
+    var network: String
+    var reason: String
+    var errorDescription: String? { "\(network) \(reason)" }
 }
