@@ -15,7 +15,9 @@ public enum JSONArtifact {
             throw ArtifactError(path: path, "cannot read: \(FileErrorText.describe(error))")
         }
         let value: T
-        do { value = try JSONDecoder().decode(T.self, from: data) } catch let e as DecodingError {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        do { value = try decoder.decode(T.self, from: data) } catch let e as DecodingError {
             throw ArtifactError(path: path, "not a valid mtkd \(what): \(describe(e))")
         }
         if let v = value as? VersionedArtifact, v.formatVersion != ArtifactFormat.version {

@@ -265,10 +265,13 @@ public enum CheckpointFile {
 }
 
 extension JSONEncoder {
-    /// Sorted keys, so the same value always gives the same bytes.
+    /// Sorted keys, so the same value always gives the same bytes. A non-finite number (a
+    /// metric that could not be computed) is written as the string "NaN", "Infinity" or
+    /// "-Infinity" rather than failing the whole file.
     public static var sorted: JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return e
     }
 }
