@@ -15,7 +15,8 @@ import Tensor
 /// /parameters/<param>        (rows, cols) f32   e.g. trunk.0.weight (in, out), head.species.bias (1, C)
 /// /history/epoch             (E) i32
 /// /history/train_loss        (E) f64
-/// /history/validation_score  (E) f64
+/// /history/validation_score  (E) f64     mean over tasks of validation_metric
+/// /history/validation_loss   (E) f64     mean over tasks of the hard-label validation loss (selects the best epoch by default)
 /// /history/task_loss         (E, T) f64
 /// /history/validation_metric (E, T) f64     accuracy or R² per task on the validation split
 /// checkpoints only:
@@ -101,6 +102,7 @@ public struct ModelFile {
         try h.write(history.map { Int32($0.epoch) }, shape: [e], to: "epoch")
         try h.write(history.map(\.trainLoss), shape: [e], to: "train_loss")
         try h.write(history.map(\.validationScore), shape: [e], to: "validation_score")
+        try h.write(history.map(\.validationLoss), shape: [e], to: "validation_loss")
         try h.write(history.flatMap(\.taskLosses), shape: [e, t], to: "task_loss")
         try h.write(history.flatMap(\.validationMetrics), shape: [e, t], to: "validation_metric")
     }
@@ -140,16 +142,19 @@ public struct ModelFile {
         let epochs = try h.dataset("epoch").read(Int32.self)
         let trainLoss = try h.dataset("train_loss").read(Double.self)
         let score = try h.dataset("validation_score").read(Double.self)
+        let validationLoss = h.contains("validation_loss") ? try h.dataset("validation_loss").read(Double.self)
+                                                           : [Double](repeating: .nan, count: epochs.count)
         let taskLoss = try h.dataset("task_loss").read(Double.self)
         let metric = try h.dataset("validation_metric").read(Double.self)
         let t = blueprint.tasks.count
-        guard trainLoss.count == epochs.count, score.count == epochs.count,
+        guard trainLoss.count == epochs.count, score.count == epochs.count, validationLoss.count == epochs.count,
               taskLoss.count == epochs.count * t, metric.count == epochs.count * t else {
             throw ArtifactError(path: path, "/history arrays have inconsistent lengths")
         }
         let history = epochs.indices.map { i in
             EpochRecord(epoch: Int(epochs[i]), trainLoss: trainLoss[i], taskLosses: Array(taskLoss[(i * t)..<((i + 1) * t)]),
                         validationMetrics: Array(metric[(i * t)..<((i + 1) * t)]), validationScore: score[i],
+                        validationLoss: validationLoss[i],
                         seconds: .nan, examplesPerSecond: .nan)
         }
         return ModelFile(role: try root.attributes.string("role"), name: try root.attributes.string("name"),
@@ -258,7 +263,7 @@ public enum CheckpointFile {
         arrays(state.parameters); arrays(state.bestParameters); arrays(state.optimizerSlots)
         for e in state.history {
             ints([Int64(e.epoch)])
-            doubles([e.trainLoss, e.validationScore] + e.taskLosses + e.validationMetrics)
+            doubles([e.trainLoss, e.validationScore, e.validationLoss] + e.taskLosses + e.validationMetrics)
         }
         return h.finalize().map { String(format: "%02x", $0) }.joined()
     }

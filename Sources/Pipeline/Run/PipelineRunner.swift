@@ -189,8 +189,10 @@ public final class PipelineRunner {
             do {
                 try WorkerPool.run(count: pending.count, jobs: options.jobs) { i in
                     let p = pending[i]
+                    // A student stage alone uses the workers for its replicates; several share them.
                     results[i] = try runStage(p.definition, forced: p.forced, state: p.state, previous: lock.stages[p.definition.name.description],
-                                              checker: checker, dataset: { try loadDataset() })
+                                              checker: checker, studentJobs: pending.count == 1 ? options.jobs : 1,
+                                              dataset: { try loadDataset() })
                 }
             } catch {
                 failure = error
@@ -234,7 +236,8 @@ public final class PipelineRunner {
 
     /// Carries out one stage; returns its lock entry and timing (written by the caller).
     private func runStage(_ d: StageDefinition, forced: Bool, state: StageState, previous: StageLock?,
-                          checker: StageChecker, dataset: () throws -> PreparedDataset) throws -> (StageLock, Timings.Stage) {
+                          checker: StageChecker, studentJobs: Int = 1,
+                          dataset: () throws -> PreparedDataset) throws -> (StageLock, Timings.Stage) {
         let name = d.name.description
         switch state {
         case _ where forced: console.stage("\(name) (forced)")
@@ -268,8 +271,10 @@ public final class PipelineRunner {
                 try SoftTargetsStage(context: context).run(dataset: try dataset(), jobs: options.jobs)
             case .student(let variant):
                 let student = spec.students.first { $0.name == variant }!
-                try StudentStage(context: context, student: student, fingerprint: fingerprint, force: forced,
-                                 isTrusted: isTrusted).run(dataset: try dataset())
+                // Each replicate's fingerprint leaves the replicate count out: adding replicates keeps the others.
+                let base = Fingerprint.of(stage: name, params: d.params.filter { !$0.key.hasSuffix(".replicates") }, inputs: inputs)
+                try StudentStage(context: context, student: student, fingerprint: base, force: forced,
+                                 isTrusted: isTrusted).run(dataset: try dataset(), jobs: studentJobs)
             case .evaluate:
                 try EvaluateStage(context: context).run(dataset: try dataset(), jobs: options.jobs)
             }

@@ -70,7 +70,9 @@ public struct PipelineStatus: Sendable, Codable {
             for t in spec.teachers {
                 for m in 0..<t.members { paths.append(("\(t.task)/member-\(m)", layout.teacherCheckpoint(task: t.task, member: m))) }
             }
-        case .student(let v): paths.append((v, layout.studentCheckpoint(v)))
+        case .student(let v):
+            let replicates = spec.students.first { $0.name == v }?.replicates ?? 1
+            for k in 0..<replicates { paths.append((ArtifactLayout.replicateName(v, k), layout.studentCheckpoint(v, replicate: k))) }
         default: return []
         }
         return paths.filter { FileManager.default.fileExists(atPath: $0.1) }.map { name, path in

@@ -19,6 +19,18 @@ extension SpecDraft {
         for student in students ?? [] {
             for weight in student.weightNodes { try checkTask(weight.task, weight.node) }
         }
+        // `baseline:` names another student, one trained without teachers.
+        let all = students ?? []
+        for student in all {
+            guard let node = student.baselineNode, let name = student.spec.baseline else { continue }
+            guard let other = all.first(where: { $0.spec.name == name }), name != student.spec.name else {
+                let names = all.map(\.spec.name).filter { $0 != student.spec.name }
+                throw node.error("no other student named '\(name)'" + SpecSuggest.hint(for: name, in: names, listing: "the students are"))
+            }
+            guard other.spec.distill == .none else {
+                throw node.error("the baseline '\(name)' must be trained without teachers (distill: none); it has distill: \(other.spec.distill.rawValue)")
+            }
+        }
     }
 
     /// Every data file exists; then every feature and label column is in each file's columns

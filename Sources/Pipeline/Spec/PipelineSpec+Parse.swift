@@ -64,7 +64,7 @@ extension PipelineSpec {
 /// A pipeline file read section by section, each value checked on its own;
 /// `PipelineSpec+Checks` then checks what spans sections.
 struct SpecDraft {
-    static let keys = ["name", "seed", "artifacts", "data", "tasks", "teachers", "soft_targets", "students"]
+    static let keys = ["name", "seed", "artifacts", "data", "tasks", "teachers", "soft_targets", "students", "replicates"]
 
     var name: String
     var seed: UInt64
@@ -76,12 +76,15 @@ struct SpecDraft {
     var softTargets: SoftTargetSpec
     /// nil: not given, one default student.
     var students: [SpecStudentDraft]?
+    /// `replicates:` for every student that does not set its own.
+    var replicates = 1
 
     /// Reads the top-level mapping.
     init(root: SpecNode, baseDirectory: String) throws {
         var name: String?, seed: UInt64 = 0, artifacts: String?
         var data: SpecDataDraft?, tasks: [SpecTaskDraft]?
         var teachers: [SpecTeacherDraft] = [], softTargets = SoftTargetSpec(), students: [SpecStudentDraft]?
+        var replicates = 1
         try root.forEachEntry(keys: Self.keys, expected: "a mapping of pipeline settings (name, data, tasks, …)") { key, value in
             switch key {
             case "name":
@@ -102,6 +105,8 @@ struct SpecDraft {
                 softTargets = try SpecDraft.softTargets(value)
             case "students":
                 students = try SpecStudentDraft.readAll(value)
+            case "replicates":
+                replicates = try SpecDraft.replicates(value)
             default:
                 break
             }
@@ -111,6 +116,7 @@ struct SpecDraft {
         guard let tasks else { throw root.missing("tasks") }
         self.name = name; self.seed = seed; self.artifactsRoot = artifacts; self.data = data
         self.tasks = tasks; self.teachers = teachers; self.softTargets = softTargets; self.students = students
+        self.replicates = replicates
     }
 
     /// The validated spec: teachers in task order, the default student when none was given.
@@ -119,7 +125,21 @@ struct SpecDraft {
         let teacherSpecs = teachers.map(\.spec).sorted { (order[$0.task] ?? 0) < (order[$1.task] ?? 0) }
         return PipelineSpec(name: name, file: file, artifactsRoot: artifactsRoot, seed: seed, data: data.spec,
                             tasks: tasks.map(\.spec), teachers: teacherSpecs, softTargets: softTargets,
-                            students: students?.map(\.spec) ?? [SpecStudentDraft.defaultStudent])
+                            students: (students?.map { s in
+                                var spec = s.spec
+                                spec.replicates = s.replicates ?? replicates
+                                return spec
+                            }) ?? [{ var s = SpecStudentDraft.defaultStudent; s.replicates = replicates; return s }()])
+    }
+
+    /// Most replicates a student may have: each is a full training run.
+    static let maxReplicates = 100
+
+    /// `replicates:`: 1 ... `maxReplicates`.
+    static func replicates(_ node: SpecNode) throws -> Int {
+        let n = try node.int()
+        try node.require(n >= 1 && n <= maxReplicates, ">= 1 and <= \(maxReplicates)")
+        return n
     }
 
     /// A name of a pipeline, task or student: `[A-Za-z0-9][A-Za-z0-9_.-]*`.

@@ -1,6 +1,7 @@
 /// The settings teachers and students share: network shape and training.
 struct SpecNetworkDraft {
-    static let keys = ["hidden", "dropout", "epochs", "batch_size", "learning_rate", "optimizer", "momentum", "weight_decay"]
+    static let keys = ["hidden", "dropout", "epochs", "batch_size", "learning_rate", "optimizer", "momentum", "weight_decay",
+                       "select_by", "patience"]
 
     /// Hidden layer widths, each >= 1, at least one.
     var hidden = [64]
@@ -40,6 +41,12 @@ struct SpecNetworkDraft {
         case "weight_decay":
             training.weightDecay = try value.number()
             try value.require(training.weightDecay >= 0, ">= 0")
+        case "select_by":
+            training.selectBy = try value.choice(TrainingSpec.SelectBy.self)
+        case "patience":
+            let patience = try value.int()
+            try value.require(patience >= 1, ">= 1")
+            training.patience = patience
         default:
             break
         }

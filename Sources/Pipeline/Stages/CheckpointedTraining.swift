@@ -68,16 +68,28 @@ struct CheckpointedTraining {
 
     /// Says on the console what `run` did (`label` names the network there) and records a
     /// trained network's timings; `best` describes the best epoch's score, e.g. "val acc 0.951".
-    func announce(_ outcome: Outcome, label: String, parameters: Int, best: (EpochRecord) -> String) {
+    /// A best epoch in the first tenth of a schedule of `epochs` gets a warning: the network was
+    /// probably kept before it learned (a learning rate too high, or a validation split too small).
+    func announce(_ outcome: Outcome, label: String, parameters: Int, epochs: Int, best: (EpochRecord) -> String) {
         switch outcome {
         case .reused:
             context.console.info("  \(label): unchanged, reusing \(context.layout.relative(finalPath))")
         case .trained(let history):
             let rate = history.epochs.last!.examplesPerSecond
-            context.console.info("  \(label): best epoch \(history.bestEpoch), \(best(history.epochs[history.bestEpoch - 1])), "
+            let ran = history.epochs.last!.epoch
+            let stopped = ran < epochs ? " (stopped early at epoch \(ran) of \(epochs))" : ""
+            context.console.info("  \(label): best epoch \(history.bestEpoch)\(stopped), \(best(history.epochs[history.bestEpoch - 1])), "
                                  + "\(parameters) parameters, \(Format.seconds(history.seconds)), \(Format.count(rate)) ex/s")
+            if Self.bestIsSuspiciouslyEarly(bestEpoch: history.bestEpoch, epochs: epochs) {
+                context.console.info("  warning: \(label) kept epoch \(history.bestEpoch) of \(epochs), in the first tenth of its schedule: "
+                                     + "check its learning_rate and the validation split's size")
+            }
             context.timings.record(network: name, seconds: history.seconds, examplesPerSecond: rate)
         }
+    }
+
+    static func bestIsSuspiciouslyEarly(bestEpoch: Int, epochs: Int) -> Bool {
+        epochs >= 10 && bestEpoch * 10 <= epochs
     }
 
     /// The fingerprint stored in `path`; nil when absent, and nil (with a note) when the file

@@ -53,7 +53,7 @@ public struct TeachersStage {
         let outcome = try training.run(network: net, settings: settings, train: train, validation: val) { record in
             context.console.progress("  \(label)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val \(metricName) \(Format.fixed(record.validationMetrics[0]))  \(Format.count(record.examplesPerSecond)) ex/s")
         }
-        training.announce(outcome, label: label, parameters: net.parameterCount) {
+        training.announce(outcome, label: label, parameters: net.parameterCount, epochs: settings.epochs) {
             "val \(metricName) \(Format.fixed($0.validationMetrics[0]))"
         }
     }

@@ -77,13 +77,13 @@ import Testing
             } catch let e as StageFailure {
                 let message = e.errorDescription ?? ""
                 #expect(e.stage == "student:kd")
-                #expect(message.contains("student kd diverged in epoch "), "\(message)")
+                #expect(message.contains("student kd/replicate-0 diverged in epoch "), "\(message)")
                 #expect(message.contains("no weights were saved. Lower the learning_rate (now 100000.0, e.g. 10000.0)"), "\(message)")
             }
             let lock = try #require(try LockFile.read(from: p.artifacts + "/mtkd.lock"))
             #expect(lock.stages["student:kd"] == nil)
             #expect(lock.stages["teachers"] != nil)
-            #expect(!FileManager.default.fileExists(atPath: p.artifacts + "/students/kd.h5"))
+            #expect(!FileManager.default.fileExists(atPath: p.artifacts + "/students/kd/replicate-0.h5"))
         }
     }
 
@@ -162,8 +162,8 @@ import Testing
         let damaged = try TestPipeline(epochs: 10, studentEpochs: 200)
         defer { reference.remove(); damaged.remove() }
         try reference.run()
-        #expect(try KillResumeTests().runAndKill(damaged, when: "checkpoints/students/kd.h5"))
-        let checkpoint = damaged.artifacts + "/checkpoints/students/kd.h5"
+        #expect(try KillResumeTests().runAndKill(damaged, when: "checkpoints/students/kd/replicate-0.h5"))
+        let checkpoint = damaged.artifacts + "/checkpoints/students/kd/replicate-0.h5"
         // Flip 16 bytes inside the stored current weights: still valid HDF5, different numbers.
         let file = try H5File.open(checkpoint)
         let name = try file.root.group("parameters").children().map(\.name).first { $0.hasSuffix(".weight") }!
@@ -177,7 +177,7 @@ import Testing
 
         let resumed = try runCLI(["run", damaged.file])
         #expect(resumed.code == 0, "\(resumed.err)")
-        #expect(resumed.err.contains("kd: \(checkpoint): the checkpoint is corrupt (its content does not match its checksum); training from scratch"),
+        #expect(resumed.err.contains("kd/replicate-0: \(checkpoint): the checkpoint is corrupt (its content does not match its checksum); training from scratch"),
                 "\(resumed.err)")
         let a = try reference.artifactBytes(), b = try damaged.artifactBytes()
         #expect(a.keys.sorted() == b.keys.sorted())
@@ -298,7 +298,7 @@ import Testing
         proc.standardError = err
         try proc.run()
         let deadline = Date().addingTimeInterval(60)
-        while proc.isRunning, Date() < deadline, !FileManager.default.fileExists(atPath: stopped.artifacts + "/checkpoints/students/kd.h5") {
+        while proc.isRunning, Date() < deadline, !FileManager.default.fileExists(atPath: stopped.artifacts + "/checkpoints/students/kd/replicate-0.h5") {
             usleep(500)
         }
         kill(proc.processIdentifier, signal)
@@ -306,13 +306,13 @@ import Testing
         proc.waitUntilExit()
         #expect(proc.terminationReason == .exit)
         #expect(proc.terminationStatus == code, "\(text)")
-        #expect(text.hasPrefix("interrupted; `mtkd run` resumes student:kd kd at epoch "), "\(text)")
+        #expect(text.hasPrefix("interrupted; `mtkd run` resumes student:kd kd/replicate-0 at epoch "), "\(text)")
         #expect(text.split(separator: "\n").count == 1)
         #expect(partialFiles(stopped.artifacts).isEmpty)
 
         let resumed = try runCLI(["run", stopped.file])
         #expect(resumed.code == 0, "\(resumed.err)")
-        #expect(resumed.err.contains("kd: resuming from its checkpoint at epoch"))
+        #expect(resumed.err.contains("kd/replicate-0: resuming from its checkpoint at epoch"))
         let a = try reference.artifactBytes(), b = try stopped.artifactBytes()
         #expect(a.keys.sorted() == b.keys.sorted())
         for (k, v) in a { #expect(b[k] == v, "\(k) differs after the signal and the resume") }
@@ -337,7 +337,7 @@ import Testing
         var yaml = try String(contentsOfFile: p.file, encoding: .utf8)
         yaml = yaml.replacingOccurrences(of: "hidden: [16]\n    epochs: 8", with: "hidden: [12]\n    epochs: 8")
         try p.write(yaml: yaml)
-        try FileManager.default.copyItem(atPath: p.artifacts + "/students/kd.h5", toPath: p.artifacts + "/checkpoints/students/kd.h5")
+        try FileManager.default.copyItem(atPath: p.artifacts + "/students/kd/replicate-0.h5", toPath: p.artifacts + "/checkpoints/students/kd/replicate-0.h5")
         let held = try RunLock(path: ArtifactLayout(root: p.artifacts).runLock)
         defer { held.release() }
         let status = try PipelineStatus.of(p.spec())
