@@ -183,8 +183,6 @@ public final class PipelineRunner {
                 throw Interruption.Stopped(message: "interrupted; `mtkd run` continues with \(pending[0].definition.name)")
             }
             var results = [(StageLock, Timings.Stage)?](repeating: nil, count: pending.count)
-            console.inPlaceProgress = pending.count == 1 && options.jobs == 1
-            defer { console.inPlaceProgress = true }
             var failure: Error?
             do {
                 try WorkerPool.run(count: pending.count, jobs: options.jobs) { i in

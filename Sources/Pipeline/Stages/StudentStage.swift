@@ -91,9 +91,11 @@ public struct StudentStage {
             fingerprint: Fingerprint.of(text: "\(fingerprint)\nreplicate \(k)\nseed \(seed)"),
             checkpointPath: context.layout.studentCheckpoint(student.name, replicate: k), finalPath: finalPath,
             force: force, finishedIsTrusted: isTrusted(finalPath))
+        let started = ContinuousClock.now
         let outcome = try training.run(network: net, settings: settings, train: train, validation: validation) { record in
             let metrics = zip(names, record.validationMetrics).map { "\($0) \(Format.fixed($1, 3))" }.joined(separator: " ")
-            context.console.progress("  \(name)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val loss \(Format.fixed(record.validationLoss))  \(metrics)  \(Format.count(record.examplesPerSecond)) ex/s")
+            context.console.progress("  \(name)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val loss \(Format.fixed(record.validationLoss))  \(metrics)  \(Format.count(record.examplesPerSecond)) ex/s",
+                                     epoch: record.epoch, epochs: settings.epochs, started: started)
         }
         training.announce(outcome, label: name, parameters: net.parameterCount, epochs: settings.epochs) {
             "val loss \(Format.fixed($0.validationLoss)), val score \(Format.fixed($0.validationScore))"
