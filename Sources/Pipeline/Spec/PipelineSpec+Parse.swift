@@ -34,7 +34,8 @@ extension PipelineSpec {
     /// Validates the text of a pipeline file.
     ///
     /// Problems inside the file are reported in file order; then references between sections
-    /// (task names, feature and label columns); then the data files and their columns.
+    /// (task names, feature and label columns); then whether the networks fit in memory; then
+    /// the data files and their columns.
     ///
     /// - Parameters:
     ///   - yaml: the file's text.
@@ -50,6 +51,7 @@ extension PipelineSpec {
         }
         let draft = try SpecDraft(root: root, baseDirectory: base)
         try draft.checkReferences()
+        try draft.checkMemory()
         try draft.checkDataFiles(columnsOf: columnsOf)
         let absoluteFile = file.hasPrefix("/")
             ? SpecPaths.normalized(file)
@@ -87,9 +89,7 @@ struct SpecDraft {
             case "name":
                 name = try SpecDraft.identifier(value)
             case "seed":
-                let number = try value.int()
-                try value.require(number >= 0, ">= 0")
-                seed = UInt64(number)
+                seed = UInt64(try value.int(in: SpecLimits.seed))
             case "artifacts":
                 artifacts = SpecPaths.absolute(try value.nonEmptyString("a folder path"), base: baseDirectory)
             case "data":

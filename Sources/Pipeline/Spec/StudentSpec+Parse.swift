@@ -16,6 +16,8 @@ struct SpecStudentDraft {
 
     var spec: StudentSpec
     let nameNode: SpecNode
+    /// The `hidden:` node, when given.
+    let hiddenNode: SpecNode?
     /// `task_weights` entries: task name and its node.
     let weightNodes: [(task: String, node: SpecNode)]
 
@@ -99,6 +101,7 @@ struct SpecStudentDraft {
                            taskWeighting: weighting, batching: batching, samplingTemperature: samplingTemperature,
                            alphaSame: alphaSame, perUnit: perUnit, stitchLearningRateScale: stitchScale, lambda: lambda)
         nameNode = name.node
+        hiddenNode = network.hiddenNode
         self.weightNodes = weightNodes
     }
 }
