@@ -43,7 +43,7 @@ public struct LockFile: Equatable, Sendable, Codable {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ArtifactError(path: path, "cannot read: \(error.localizedDescription)")
+            throw ArtifactError(path: path, "cannot read: \(FileSystemError.reason(error) ?? error.localizedDescription)")
         }
         do { return try JSONDecoder().decode(LockFile.self, from: data) } catch {
             throw ArtifactError(path: path, "not a valid mtkd lock file (\(error)); delete it to re-run every stage")

@@ -77,7 +77,7 @@ public struct EvaluationReport: Equatable, Sendable, Codable {
     public static func read(from path: String) throws -> EvaluationReport {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ArtifactError(path: path, "cannot read: \(error.localizedDescription)")
+            throw ArtifactError(path: path, "cannot read: \(FileSystemError.reason(error) ?? error.localizedDescription)")
         }
         do { return try JSONDecoder().decode(EvaluationReport.self, from: data) } catch {
             throw ArtifactError(path: path, "not a valid metrics file: \(error)")

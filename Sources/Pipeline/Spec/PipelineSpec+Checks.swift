@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 
 /// Checks that span sections of the pipeline file, run once every section has been read.
@@ -78,7 +79,7 @@ extension SpecDraft {
         do {
             fields = try columnsOf(file.path, data.delimiter, data.header)
         } catch {
-            throw file.node.error("cannot read the columns of \(file.written): \(error.localizedDescription)")
+            throw file.node.error("cannot read the columns of \(file.written): \(FileSystemError.message(error))")
         }
         if data.header { return fields }
         if let node = data.columnsNode {

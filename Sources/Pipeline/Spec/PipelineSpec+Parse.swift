@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 
 extension PipelineSpec {
@@ -21,8 +22,9 @@ extension PipelineSpec {
         guard !isFolder.boolValue else {
             throw SpecError(file: path, message: "\(absolute) is a folder, not a pipeline file")
         }
-        guard let bytes = FileManager.default.contents(atPath: absolute) else {
-            throw SpecError(file: path, message: "cannot read \(absolute)")
+        let bytes: Data
+        do { bytes = try Data(contentsOf: URL(fileURLWithPath: absolute)) } catch {
+            throw SpecError(file: path, message: "cannot read \(absolute): \(FileSystemError.reason(error) ?? "\(error)")")
         }
         guard let yaml = String(data: bytes, encoding: .utf8) else {
             throw SpecError(file: path, message: "the file is not UTF-8 text")

@@ -55,7 +55,7 @@ public struct PrepareStage {
         func load(_ path: String, key: String) throws -> CSVTable {
             let t: CSVTable
             do { t = try CSVTable.read(path, options: options) } catch {
-                throw SpecError(file: spec.file, line: nil, key: key, message: "cannot read \(path): \(error.localizedDescription)")
+                throw SpecError(file: spec.file, line: nil, key: key, message: "cannot read \(path): \(FileSystemError.message(error))")
             }
             log("read \(t.rowCount) rows × \(t.columnNames.count) columns from \(Self.display(path))")
             return t
@@ -370,7 +370,7 @@ final class ColumnCache {
         if let v = categorical[column] { return v }
         let v: (codes: [Int32], categories: [String])
         do { v = try table.categoricalColumn(column) } catch {
-            throw SpecError(file: file, key: key, message: (error as? LocalizedError)?.errorDescription ?? "\(error)")
+            throw SpecError(file: file, key: key, message: FileSystemError.message(error))
         }
         categorical[column] = v
         return v
