@@ -60,7 +60,7 @@ public struct PrepareStage {
             log("read \(t.rowCount) rows × \(t.columnNames.count) columns from \(Self.display(path))")
             return t
         }
-        /// "(of 5 rows in data.csv, after dropping 2 with missing features)"
+        /// `5 rows of data.csv after dropping 2 with missing features`
         func origin(_ kept: Int, of table: CSVTable, _ what: String = "rows") -> String {
             let dropped = table.rowCount - kept
             return "\(kept) \(what) of \(Self.display(table.source))"
@@ -125,7 +125,7 @@ public struct PrepareStage {
             }
             parts["test"] = Part(table: test, rows: testRows, columns: cache(test))
         }
-        try checkFeatureCells(Array(caches.values))
+        try checkFeatureCells(PreparedDataset.splitNames.map { parts[$0]!.columns })
         let encoder = try FeatureEncoder.fit(spec: spec, train: parts["train"]!)
         let tasks = try fitTasks(parts)
         try checkMemory(encoder: encoder, tasks: tasks, trainingRows: parts["train"]!.rows.count)
@@ -155,10 +155,11 @@ public struct PrepareStage {
         }
     }
 
-    /// Every feature cell of every table is valid before anything is fitted or written:
-    /// numbers are finite, categories are text without control characters.
+    /// Every feature cell of every table (train, val, test) is valid before anything is
+    /// fitted or written: numbers are finite, categories are text without control characters.
     func checkFeatureCells(_ caches: [ColumnCache]) throws {
-        for cache in caches.sorted(by: { $0.table.source < $1.table.source }) {
+        var checked = Set<ObjectIdentifier>()
+        for cache in caches where checked.insert(ObjectIdentifier(cache)).inserted {
             for feature in spec.data.features {
                 let c = cache.table.columnIndex(feature.column)!
                 switch feature.kind {
