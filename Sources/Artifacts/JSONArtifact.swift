@@ -12,7 +12,7 @@ public enum JSONArtifact {
     public static func read<T: Decodable>(_ type: T.Type, from path: String, what: String) throws -> T {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ArtifactError(path: path, "cannot read: \(FileErrorText.describe(error))")
+            throw ArtifactError(path: path, "cannot read: \(FileSystemError.reason(error) ?? error.localizedDescription)")
         }
         let value: T
         let decoder = JSONDecoder()

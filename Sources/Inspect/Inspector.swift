@@ -146,7 +146,7 @@ public enum Inspector {
         if let artifact = error as? ArtifactError {
             return artifact.path == file ? artifact.message : "\(artifact.path): \(artifact.message)"
         }
-        return (error as? LocalizedError)?.errorDescription ?? "\(error)"
+        return FileSystemError.message(error)
     }
 
     /// What a non-HDF5 file is when mtkd knows (its JSON artifacts), for the error message.

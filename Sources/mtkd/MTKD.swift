@@ -1,4 +1,5 @@
 import ArgumentParser
+import Artifacts
 import Foundation
 import Pipeline
 
@@ -63,8 +64,12 @@ enum CLIError: Error {
             Foundation.exit(Interruption.exitCode ?? 130)
         } catch let e as ExitCode {
             throw e
+        } catch let e as StageFailure {
+            CLIError.failed(FileSystemError.describe(e.underlying).map { "stage \(e.stage) failed: \($0)" }
+                            ?? e.errorDescription ?? "\(e)").exit()
         } catch {
-            CLIError.failed((error as? LocalizedError)?.errorDescription ?? "\(error)").exit()
+            // File-system errors in plain words, never Foundation's `NSCocoaErrorDomain Code=513 …`.
+            CLIError.failed(FileSystemError.message(error)).exit()
         }
     }
 }

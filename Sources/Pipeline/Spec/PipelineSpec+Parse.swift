@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 
 extension PipelineSpec {
@@ -21,8 +22,9 @@ extension PipelineSpec {
         guard !isFolder.boolValue else {
             throw SpecError(file: path, message: "\(absolute) is a folder, not a pipeline file")
         }
-        guard let bytes = FileManager.default.contents(atPath: absolute) else {
-            throw SpecError(file: path, message: "cannot read \(absolute)")
+        let bytes: Data
+        do { bytes = try Data(contentsOf: URL(fileURLWithPath: absolute)) } catch {
+            throw SpecError(file: path, message: "cannot read \(absolute): \(FileSystemError.reason(error) ?? "\(error)")")
         }
         guard let yaml = String(data: bytes, encoding: .utf8) else {
             throw SpecError(file: path, message: "the file is not UTF-8 text")
@@ -34,7 +36,8 @@ extension PipelineSpec {
     /// Validates the text of a pipeline file.
     ///
     /// Problems inside the file are reported in file order; then references between sections
-    /// (task names, feature and label columns); then the data files and their columns.
+    /// (task names, feature and label columns); then whether the networks fit in memory; then
+    /// the data files and their columns.
     ///
     /// - Parameters:
     ///   - yaml: the file's text.
@@ -50,6 +53,7 @@ extension PipelineSpec {
         }
         let draft = try SpecDraft(root: root, baseDirectory: base)
         try draft.checkReferences()
+        try draft.checkMemory()
         try draft.checkDataFiles(columnsOf: columnsOf)
         let absoluteFile = file.hasPrefix("/")
             ? SpecPaths.normalized(file)
@@ -90,9 +94,7 @@ struct SpecDraft {
             case "name":
                 name = try SpecDraft.identifier(value)
             case "seed":
-                let number = try value.int()
-                try value.require(number >= 0, ">= 0")
-                seed = UInt64(number)
+                seed = UInt64(try value.int(in: SpecLimits.seed))
             case "artifacts":
                 artifacts = SpecPaths.absolute(try value.nonEmptyString("a folder path"), base: baseDirectory)
             case "data":
@@ -132,15 +134,8 @@ struct SpecDraft {
                             }) ?? [{ var s = SpecStudentDraft.defaultStudent; s.replicates = replicates; return s }()])
     }
 
-    /// Most replicates a student may have: each is a full training run.
-    static let maxReplicates = 100
-
-    /// `replicates:`: 1 ... `maxReplicates`.
-    static func replicates(_ node: SpecNode) throws -> Int {
-        let n = try node.int()
-        try node.require(n >= 1 && n <= maxReplicates, ">= 1 and <= \(maxReplicates)")
-        return n
-    }
+    /// `replicates:` (pipeline-wide or per student).
+    static func replicates(_ node: SpecNode) throws -> Int { try node.int(in: SpecLimits.replicates) }
 
     /// A name of a pipeline, task or student: `[A-Za-z0-9][A-Za-z0-9_.-]*`.
     static func identifier(_ node: SpecNode) throws -> String {

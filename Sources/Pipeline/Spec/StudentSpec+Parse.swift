@@ -20,6 +20,8 @@ struct SpecStudentDraft {
     var replicates: Int?
     /// `baseline:`, checked against the other students later.
     var baselineNode: SpecNode?
+    /// The `hidden:` node, when given.
+    let hiddenNode: SpecNode?
     /// `task_weights` entries: task name and its node.
     let weightNodes: [(task: String, node: SpecNode)]
 
@@ -110,6 +112,7 @@ struct SpecStudentDraft {
                            alphaSame: alphaSame, perUnit: perUnit, stitchLearningRateScale: stitchScale, lambda: lambda,
                            baseline: baseline)
         nameNode = name.node
+        hiddenNode = network.hiddenNode
         self.weightNodes = weightNodes
         self.replicates = replicates
         self.baselineNode = baselineAt
