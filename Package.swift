@@ -56,7 +56,7 @@ let package = Package(
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // The benchmark command (not a test): mtkd against PyTorch CPU and h5py, side by side.
-        .executableTarget(name: "mtkd-bench", dependencies: ["Artifacts", "MultiTask", "NN", "Tensor",
+        .executableTarget(name: "mtkd-bench", dependencies: ["Artifacts", "Metrics", "MultiTask", "NN", "Tensor",
                                                              .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: optimised),
 
