@@ -73,6 +73,14 @@ import Testing
         #expect(abs(Statistics.tCritical(level: 0.95, df: 1) / tan(Double.pi * 0.475) - 1) < 1e-14)
     }
 
+    @Test func largeAndFractionalDegreesOfFreedomStayWithin1e10() {
+        // Exact values from mpmath (reference_statistics.py's exact_cdf, 40 digits). The continued
+        // fraction grows with df and loses digits: 4e-11 at df = 1e6 (1e-13 up to df = 1000).
+        #expect(abs(Statistics.tQuantile(0.975, df: 1e6) / 1.959966356814106655 - 1) < 1e-10)
+        #expect(abs(Statistics.tCDF(-3, df: 1e6) / 0.0013499312707108985 - 1) < 1e-10)
+        #expect(abs(Statistics.tQuantile(1e-10, df: 5000.5) / -6.374552213135523654 - 1) < 1e-13)
+    }
+
     @Test func twoSidedPValueIsTwiceTheLowerTail() {
         for (t, df) in [(2.5, 4.0), (-0.3, 17), (40, 2)] {
             #expect(abs(Statistics.tTwoSidedPValue(t, df: df) / (2 * Statistics.tCDF(-abs(t), df: df)) - 1) < 1e-14)
