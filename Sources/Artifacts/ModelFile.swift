@@ -102,9 +102,12 @@ public struct ModelFile {
         try h.write(history.map { Int32($0.epoch) }, shape: [e], to: "epoch")
         try h.write(history.map(\.trainLoss), shape: [e], to: "train_loss")
         try h.write(history.map(\.validationScore), shape: [e], to: "validation_score")
-        try h.write(history.map(\.validationLoss), shape: [e], to: "validation_loss")
-        try h.write(history.flatMap(\.taskLosses), shape: [e, t], to: "task_loss")
-        try h.write(history.flatMap(\.validationMetrics), shape: [e, t], to: "validation_metric")
+        try h.write(history.map(\.validationLoss), shape: [e], to: "validation_loss").attributes
+            .set("description", .string("per epoch: mean over tasks of the hard-label validation loss (cross-entropy; MSE of standardised values)"))
+        try h.write(history.flatMap(\.taskLosses), shape: [e, t], to: "task_loss").attributes
+            .set("description", .string("per epoch and task: mean training loss (hard and soft terms combined, unweighted)"))
+        try h.write(history.flatMap(\.validationMetrics), shape: [e, t], to: "validation_metric").attributes
+            .set("description", .string("per epoch and task: accuracy (classification) or R² (regression) on the validation split; NaN without labels"))
     }
 
     static func writeParameters(_ parameters: [(name: String, value: Matrix)], to group: H5Group) throws {

@@ -62,9 +62,17 @@ public struct SoftTargetsFile: Sendable {
                 try g.attributes.set("member_validation", .doubles(t.memberValidation))
                 let chunkRows = max(1, min(max(n, 1), 65_536 / max(c, 1)))
                 let (membersName, targetName) = t.kind == .classification ? ("logits", "probs") : ("predictions", "mean")
-                try g.write(t.memberOutputs.flatMap(\.storage), shape: [k, n, c], to: membersName,
-                            chunks: [1, chunkRows, c], compression: .shuffleDeflate)
-                try g.write(t.targets.storage, shape: [n, c], to: targetName, chunks: [chunkRows, c], compression: .shuffleDeflate)
+                let members = try g.write(t.memberOutputs.flatMap(\.storage), shape: [k, n, c], to: membersName,
+                                          chunks: [1, chunkRows, c], compression: .shuffleDeflate)
+                let targets = try g.write(t.targets.storage, shape: [n, c], to: targetName, chunks: [chunkRows, c], compression: .shuffleDeflate)
+                // What the arrays hold, where a reader of the file alone can see it.
+                if t.kind == .classification {
+                    try members.attributes.set("description", .string("every member's logits (member, training row, class) at temperature 1; softmax(logits / T) gives the member's targets at T"))
+                    try targets.attributes.set("description", .string("the ensemble's class probabilities (training row, class) at temperature \(temperature), members combined by \(combine)"))
+                } else {
+                    try members.attributes.set("description", .string("every member's prediction (member, training row, 1) in label units"))
+                    try targets.attributes.set("description", .string("the members' mean prediction (training row, 1) in label units"))
+                }
             }
             try file.close()
         }

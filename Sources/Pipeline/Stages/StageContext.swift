@@ -43,13 +43,15 @@ enum Seeds {
         return h
     }
 
+    /// Derived seeds keep 63 bits: files store them as signed 64-bit integers, so h5py, h5dump
+    /// and mtkd all show the same number.
     static func teacher(_ spec: PipelineSpec, task: String, member: Int) -> UInt64 {
-        RNG.derive(seed: spec.seed, stream: fnv("teacher/\(task)/\(member)"))
+        RNG.derive(seed: spec.seed, stream: fnv("teacher/\(task)/\(member)")) & UInt64(Int64.max)
     }
 
     /// Replicate k of every student gets the same seed, so students compare in pairs.
     static func student(_ spec: PipelineSpec, replicate: Int) -> UInt64 {
-        RNG.derive(seed: spec.seed, stream: fnv("student/replicate-\(replicate)"))
+        RNG.derive(seed: spec.seed, stream: fnv("student/replicate-\(replicate)")) & UInt64(Int64.max)
     }
 }
 

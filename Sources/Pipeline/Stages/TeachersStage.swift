@@ -42,7 +42,8 @@ public struct TeachersStage {
         let net = HardSharingNetwork(inputs: dataset.features.count, hidden: teacher.hidden, dropout: Float(teacher.dropout),
                                      tasks: [dataset.tasks[t].head], seed: seed)
         let settings = teacher.training.trainerSettings(taskWeights: [1], seed: seed)
-        let label = "\(teacher.task) member \(member + 1)/\(teacher.members)"
+        // Named as in its file and in metrics.json (members count from 0 everywhere).
+        let label = "\(teacher.task)/member-\(member)"
         let metricName = dataset.tasks[t].kind == .classification ? "acc" : "R²"
         let training = CheckpointedTraining(
             context: context, role: "teacher", name: "\(teacher.task)/member-\(member)", seed: seed,
