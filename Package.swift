@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mtkd", targets: ["mtkd"]),
-        .library(name: "MTKD", targets: ["HDF5", "Tensor", "NN", "Metrics", "Tabular", "MultiTask", "Artifacts", "Inspect", "Report", "Pipeline"]),
+        .library(name: "MTKD", targets: ["HDF5", "Tensor", "NN", "Metrics", "Tabular", "MultiTask", "GBDT", "Artifacts", "Inspect", "Report", "Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,6 +23,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
+        // XGBoost's C API (Debian's xgboost.pc names a wrong libdir: linked by name in the module map).
+        .systemLibrary(name: "CXGBoost", providers: [.apt(["libxgboost-dev"])]),
 
         // Storage: the Swift face of libhdf5 (deflate chunks through libdeflate). Knows nothing about training.
         .target(name: "HDF5", dependencies: ["CHDF5", "CDeflate"], swiftSettings: optimised),
@@ -38,10 +40,13 @@ let package = Package(
         // Evaluation metrics: accuracy, macro-F1, ROC AUC, RMSE, R²; the statistics that compare
         // models (t-intervals, paired tests, gap recovered, paired bootstrap seeded by Tensor's RNG).
         .target(name: "Metrics", dependencies: ["Tensor"], swiftSettings: optimised),
+        // Gradient-boosted trees through XGBoost's C API: data matrices, boosters, boosting with
+        // early stopping. Never touches files (boosters are saved to and read from bytes).
+        .target(name: "GBDT", dependencies: ["CXGBoost", "Tensor"], swiftSettings: optimised),
         // Multi-task networks and their trainer.
         .target(name: "MultiTask", dependencies: ["NN", "Tensor", "Metrics"], swiftSettings: optimised),
         // The schemas of every artifact file, written in one place.
-        .target(name: "Artifacts", dependencies: ["HDF5", "Tensor", "NN", "Metrics", "MultiTask", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Artifacts", dependencies: ["HDF5", "Tensor", "NN", "Metrics", "MultiTask", "GBDT", .product(name: "Crypto", package: "swift-crypto")]),
         // What an artifact holds and means (`mtkd inspect`); reads files only.
         .target(name: "Inspect", dependencies: ["Artifacts", "HDF5", "Metrics", "MultiTask", "NN", "Tensor",
                                                 .product(name: "Crypto", package: "swift-crypto")]),
@@ -66,6 +71,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"],
                     exclude: ["reference_metrics.py", "reference_statistics.py", "student_t_reference.csv"]),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"]),
+        .testTarget(name: "GBDTTests", dependencies: ["GBDT", "Tensor"], exclude: ["Reference"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "NN", "Tensor"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Artifacts", "HDF5", "MultiTask", "Tensor"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Artifacts", "MultiTask", "NN", "Tensor"]),
