@@ -48,12 +48,12 @@ let package = Package(
         // The schemas of every artifact file, written in one place.
         .target(name: "Artifacts", dependencies: ["HDF5", "Tensor", "NN", "Metrics", "MultiTask", "GBDT", .product(name: "Crypto", package: "swift-crypto")]),
         // What an artifact holds and means (`mtkd inspect`); reads files only.
-        .target(name: "Inspect", dependencies: ["Artifacts", "HDF5", "Metrics", "MultiTask", "NN", "Tensor",
+        .target(name: "Inspect", dependencies: ["Artifacts", "GBDT", "HDF5", "Metrics", "MultiTask", "NN", "Tensor",
                                                 .product(name: "Crypto", package: "swift-crypto")]),
         // Comparison tables (Markdown, later HTML) from artifact files only.
         .target(name: "Report", dependencies: ["Artifacts"]),
         // Pipeline spec, stages and runner.
-        .target(name: "Pipeline", dependencies: ["Artifacts", "Report", "Tabular", "HDF5", "Tensor", "NN", "Metrics", "MultiTask",
+        .target(name: "Pipeline", dependencies: ["Artifacts", "Report", "Tabular", "HDF5", "Tensor", "NN", "Metrics", "MultiTask", "GBDT",
                                                  .product(name: "Yams", package: "Yams"),
                                                  .product(name: "Crypto", package: "swift-crypto")]),
         // The command line: thin.

@@ -36,8 +36,13 @@ public struct ModelEvaluation: Equatable, Sendable, Codable {
     /// "species/member-0", "species/ensemble", or the student variant's name.
     public var name: String
     public var role: Role
+    /// "mlp" or "gbdt" (teacher members), "ensemble", or a student's architecture.
     public var architecture: String
+    /// Learned numbers: a network's parameters; for gradient-boosted trees, their nodes (each
+    /// a split threshold or a leaf value) in the rounds that predict. Ensembles: the sum.
     public var parameters: Int
+    /// Trees that predict, for GBDT members and ensembles with GBDT members (nil otherwise).
+    public var trees: Int?
     /// Metrics per task name (teachers: their own task only). Students: the mean over replicates.
     public var tasks: [String: TaskMetrics]
     /// Students: every replicate's test and validation metrics, replicate k trained with the seed
@@ -45,9 +50,9 @@ public struct ModelEvaluation: Equatable, Sendable, Codable {
     public var replicates: [ReplicateEvaluation]?
 
     public init(name: String, role: Role, architecture: String, parameters: Int, tasks: [String: TaskMetrics],
-                replicates: [ReplicateEvaluation]? = nil) {
+                replicates: [ReplicateEvaluation]? = nil, trees: Int? = nil) {
         self.name = name; self.role = role; self.architecture = architecture; self.parameters = parameters; self.tasks = tasks
-        self.replicates = replicates
+        self.replicates = replicates; self.trees = trees
     }
 }
 

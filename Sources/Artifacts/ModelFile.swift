@@ -9,7 +9,7 @@ import Tensor
 /// the training checkpoint that uses the same layout plus the state to resume from.
 ///
 /// ```
-/// /                          attrs mtkd_format="model" | "checkpoint", mtkd_version, role, name,
+/// /                          attrs mtkd_format="model" | "checkpoint", mtkd_version, kind="mlp", role, name,
 ///                                  blueprint (JSON), seed, best_epoch, parameter_count, fingerprint,
 ///                                  task_log_variance (only with learned uncertainty weights)
 /// /parameters/<param>        (rows, cols) f32   e.g. trunk.0.weight (in, out), head.species.bias (1, C)
@@ -29,6 +29,8 @@ import Tensor
 public struct ModelFile {
     public static let format = "model"
     public static let checkpointFormat = "checkpoint"
+    /// The root attribute `kind` of a network's file (a GBDT member's is "gbdt": `GBDTMemberFile`).
+    public static let kind = "mlp"
 
     /// "teacher" or "student".
     public var role: String
@@ -88,6 +90,7 @@ public struct ModelFile {
 
     func writeContent(_ root: H5Group, format: String) throws {
         try ArtifactHeader.write(root, format: format)
+        try root.attributes.set("kind", .string(Self.kind))
         try root.attributes.set("role", .string(role))
         try root.attributes.set("name", .string(name))
         let json = try JSONEncoder.sorted.encode(blueprint)
@@ -129,6 +132,9 @@ public struct ModelFile {
         let file = try H5File.open(path)
         let root = file.root
         try ArtifactHeader.check(root, format: format, path: path)
+        if root.attributes.contains("kind"), case let kind = try root.attributes.string("kind"), kind != Self.kind {
+            throw ArtifactError(path: path, "holds a model of kind '\(kind)', not a network (kind 'mlp')")
+        }
         return try readContent(root, path: path)
     }
 

@@ -75,6 +75,11 @@ struct FileHeadline {
             return FileHeadline(kind: format, headline: SoftTargetsMeaning.headline(
                 temperature: try? root.attributes.double("temperature"), combine: try? root.attributes.string("combine"),
                 tasks: tasks, rows: rows))
+        case ModelFile.format where (try? root.attributes.string("kind")) == GBDTMemberFile.kind:
+            return FileHeadline(kind: format, headline: BoostedMeaning.headline(
+                trees: (try? root.attributes.int("trees")).map(Int.init), nodes: (try? root.attributes.int("nodes")).map(Int.init),
+                bestIteration: (try? root.attributes.int("best_iteration")).map(Int.init),
+                rounds: (try? root.attributes.int("rounds")).map(Int.init)))
         case ModelFile.format:
             return FileHeadline(kind: format, headline: ModelMeaning.headline(
                 parameters: (try? root.attributes.int("parameter_count")).map(Int.init),

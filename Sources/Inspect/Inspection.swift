@@ -2,8 +2,9 @@ import Foundation
 
 /// What `mtkd inspect` found at a path: the HDF5 tree of a file, and what it means.
 ///
-/// Exactly one of `dataset`, `softTargets`, `model` or `folder` is set for an mtkd artifact
-/// (`model` for checkpoints too, with `checkpoint` beside it); a foreign HDF5 file has only
+/// Exactly one of `dataset`, `softTargets`, `model`, `boosted` or `folder` is set for an mtkd
+/// artifact (`model` for networks and checkpoints, with `checkpoint` beside it; `boosted` for a
+/// gradient-boosted teacher member, whose kind is `model` too); a foreign HDF5 file has only
 /// the tree and a note. `Codable` for `--json`: see `json()` for the stable encoding.
 public struct Inspection: Codable, Equatable, Sendable {
     public enum Kind: String, Codable, Sendable {
@@ -22,16 +23,18 @@ public struct Inspection: Codable, Equatable, Sendable {
     public var dataset: DatasetMeaning?
     public var softTargets: SoftTargetsMeaning?
     public var model: ModelMeaning?
+    /// A gradient-boosted teacher member (kind gbdt).
+    public var boosted: BoostedMeaning?
     public var checkpoint: CheckpointMeaning?
     public var folder: FolderMeaning?
     /// Remarks that are not errors (e.g. "not an mtkd artifact").
     public var notes: [String]
 
     public init(path: String, kind: Kind, tree: HDF5Tree? = nil, dataset: DatasetMeaning? = nil,
-                softTargets: SoftTargetsMeaning? = nil, model: ModelMeaning? = nil,
+                softTargets: SoftTargetsMeaning? = nil, model: ModelMeaning? = nil, boosted: BoostedMeaning? = nil,
                 checkpoint: CheckpointMeaning? = nil, folder: FolderMeaning? = nil, notes: [String] = []) {
         self.path = path; self.kind = kind; self.tree = tree; self.dataset = dataset; self.softTargets = softTargets
-        self.model = model; self.checkpoint = checkpoint; self.folder = folder; self.notes = notes
+        self.model = model; self.boosted = boosted; self.checkpoint = checkpoint; self.folder = folder; self.notes = notes
     }
 
     /// The human view: what the artifact means first, then the HDF5 tree.
@@ -45,6 +48,7 @@ public struct Inspection: Codable, Equatable, Sendable {
         if let d = dataset { sections += d.sections(style: style) }
         if let s = softTargets { sections += s.sections(style: style) }
         if let m = model { sections += m.sections(style: style, checkpoint: checkpoint) }
+        if let b = boosted { sections += b.sections(style: style) }
         if let f = folder { sections += f.sections(style: style) }
         if !notes.isEmpty { sections.append(notes.map { style.yellow("note: ") + $0 }) }
         if let t = tree { sections.append(t.lines(style: style)) }
@@ -55,7 +59,7 @@ public struct Inspection: Codable, Equatable, Sendable {
         switch kind {
         case .dataset: return "mtkd dataset"
         case .softTargets: return "mtkd soft targets"
-        case .model: return "mtkd model"
+        case .model: return boosted != nil ? "mtkd model (gradient-boosted trees)" : "mtkd model"
         case .checkpoint: return "mtkd training checkpoint"
         case .folder: return "mtkd artifacts folder"
         case .hdf5: return "HDF5 file"

@@ -117,6 +117,8 @@ public enum Inspector {
                 return Inspection(path: path, kind: .softTargets, tree: tree,
                                   softTargets: SoftTargetsMeaning(targets, split: split, labels: labels, labelsPath: labelsPath,
                                                                   labelsError: labelsError))
+            case ModelFile.format where tree.node("/")?.attribute("kind")?.string == GBDTMemberFile.kind:
+                return Inspection(path: path, kind: .model, tree: tree, boosted: BoostedMeaning(try GBDTMemberFile.read(from: path)))
             case ModelFile.format:
                 return Inspection(path: path, kind: .model, tree: tree, model: ModelMeaning(try ModelFile.read(from: path)))
             default:

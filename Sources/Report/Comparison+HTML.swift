@@ -113,7 +113,7 @@ extension Comparison {
         var s = "<section id=\"cost\">\n<h2>Size and speed</h2>\n<table class=\"numbers\"><thead><tr><th>model</th><th>architecture</th>"
         s += "<th>parameters</th><th>training s</th><th>training examples/s</th><th>inference examples/s</th></tr></thead><tbody>"
         for c in costs {
-            s += "<tr\(c.isTeacher ? " class=\"teacher\"" : "")><td>\(_escape(c.name))</td><td>\(_escape(c.architecture))</td><td>\(c.parameters)</td>"
+            s += "<tr\(c.isTeacher ? " class=\"teacher\"" : "")><td>\(_escape(c.name))</td><td>\(_escape(c.architecture))</td><td>\(_escape(c.size))</td>"
             s += "<td>\(_Format.seconds(c.trainingSeconds))</td><td>\(_Format.rate(c.trainingExamplesPerSecond))</td>"
             s += "<td>\(_Format.rate(c.inferenceExamplesPerSecond))</td></tr>"
         }
@@ -145,11 +145,13 @@ extension Comparison {
             }
         }
         var s = "<figure class=\"curves\" data-network=\"\(_escape(c.network))\"><figcaption><b>\(_escape(c.network))</b> · \(_escape(c.architecture))"
-        s += " · \(c.epochs.count) epochs · best epoch \(c.bestEpoch)" + (c.bestScore.map { " (score \(_Format.fixed($0)))" } ?? "") + "</figcaption>"
+        s += " · \(c.epochs.count) \(c.unit)s · best \(c.unit) \(c.bestEpoch)" + (c.bestScore.map { " (score \(_Format.fixed($0)))" } ?? "") + "</figcaption>"
         s += "<div class=\"panels\">"
         s += _Charts.lines(network: c.network, panel: "loss", title: "train loss", epochs: c.epochs,
-                           series: [.init(key: "train-loss", title: "train loss", color: Self.lossColor, values: c.trainLoss)], bestEpoch: c.bestEpoch)
-        s += _Charts.lines(network: c.network, panel: "validation", title: "validation", epochs: c.epochs, series: validation, bestEpoch: c.bestEpoch)
+                           series: [.init(key: "train-loss", title: "train loss", color: Self.lossColor, values: c.trainLoss)], bestEpoch: c.bestEpoch,
+                           unit: c.unit)
+        s += _Charts.lines(network: c.network, panel: "validation", title: "validation", epochs: c.epochs, series: validation, bestEpoch: c.bestEpoch,
+                           unit: c.unit)
         s += "</div>"
         if validation.count > 1 {
             s += "<p class=\"legend small\">" + validation.map { "<span><i style=\"background:\($0.color)\"></i>\(_escape($0.title))</span>" }.joined() + "</p>"

@@ -76,23 +76,29 @@ extension Comparison {
         var lines = ["| model | architecture | parameters | train s | train ex/s | infer ex/s |",
                      "|---|---|---:|---:|---:|---:|"]
         for c in costs {
-            lines.append("| \(c.name) | \(c.architecture) | \(c.parameters) | \(_Format.seconds(c.trainingSeconds)) | "
+            lines.append("| \(c.name) | \(c.architecture) | \(c.size) | \(_Format.seconds(c.trainingSeconds)) | "
                          + "\(_Format.rate(c.trainingExamplesPerSecond)) | \(_Format.rate(c.inferenceExamplesPerSecond)) |")
         }
+        let trees = costs.contains { $0.trees != nil }
+            ? " Parameters of gradient-boosted members: the nodes (a split threshold or a leaf value each) of the trees that predict." : ""
         return lines.joined(separator: "\n") + "\n\ntrain s: wall-clock training time (ensembles: summed over members);"
             + " train ex/s: training examples per second in the last epoch (ensembles: mean member);"
-            + " infer ex/s: test-split predictions per second, one thread (ensembles: every member in turn).\n"
+            + " infer ex/s: test-split predictions per second, one thread (ensembles: every member in turn).\(trees)\n"
     }
 
     var trainingMarkdown: String {
         var lines = ["| network | architecture | epochs | best epoch | best val. score | final train loss |",
                      "|---|---|---:|---:|---:|---:|"]
         for c in curves {
-            lines.append("| \(c.network) | \(c.architecture) | \(c.epochs.count) | \(c.bestEpoch) | \(_Format.fixed(c.bestScore)) | "
+            let epochs = c.unit == "epoch" ? "\(c.epochs.count)" : "\(c.epochs.count) \(c.unit)s"
+            let best = c.unit == "epoch" ? "\(c.bestEpoch)" : "\(c.unit) \(c.bestEpoch)"
+            lines.append("| \(c.network) | \(c.architecture) | \(epochs) | \(best) | \(_Format.fixed(c.bestScore)) | "
                          + "\(_Format.fixed(c.trainLoss.last)) |")
         }
+        let boosted = curves.contains { $0.unit == "round" }
+            ? " Gradient-boosted members count boosting rounds (round r is XGBoost's iteration r − 1) and keep the trees up to the round of lowest validation loss." : ""
         return lines.joined(separator: "\n") + "\n\nValidation score: mean over the network's tasks of accuracy"
-            + " (classification) or R² (regression) on the validation split; the best epoch's weights are kept.\n"
+            + " (classification) or R² (regression) on the validation split; the best epoch's weights are kept.\(boosted)\n"
     }
 
     var stitchesMarkdown: String {

@@ -31,8 +31,10 @@ public struct Comparison {
 
     /// - Parameters:
     ///   - models: model files by network name ("kd", "species/member-0"); missing ones have no curve.
+    ///   - boosted: gradient-boosted teacher member files by name ("income/member-0").
     ///   - notes: notes gathered while reading the files.
-    public init(input: ReportInput, evaluation: EvaluationReport, timings: Timings, models: [String: ModelFile], notes: [String] = []) {
+    public init(input: ReportInput, evaluation: EvaluationReport, timings: Timings, models: [String: ModelFile],
+                boosted: [String: GBDTMemberFile] = [:], notes: [String] = []) {
         self.input = input
         self.evaluation = evaluation
         let evaluated = evaluation.models.filter { $0.role == .student }
@@ -49,7 +51,8 @@ public struct Comparison {
         costs = CostRow.rows(evaluation, timings: timings)
         let networks = evaluated + evaluation.models.filter { $0.role == .teacherMember }
         curves = networks.compactMap { m in
-            models[m.name].map {
+            if let file = boosted[m.name] { return TrainingCurve(network: m.name, boosted: file) }
+            return models[m.name].map {
                 var curve = TrainingCurve(network: m.name, model: $0)
                 curve.architecture = m.architecture  // teachers: "mlp", as in the tables
                 return curve
@@ -94,17 +97,28 @@ public struct Comparison {
             }
         }
         var models: [String: ModelFile] = [:]
+        var boosted: [String: GBDTMemberFile] = [:]
         for m in evaluation.models where m.role != .teacherEnsemble {
             let path = m.role == .student ? layout.student(m.name) : layout.path("teachers/\(m.name).h5")
             guard FileManager.default.fileExists(atPath: path) else {
                 notes.append("no model file \(layout.relative(path)): no curves for \(m.name)")
                 continue
             }
-            do { models[m.name] = try ModelFile.read(from: path) } catch {
+            do {
+                if m.role == .student {
+                    models[m.name] = try ModelFile.read(from: path)
+                } else {
+                    // A teacher member of either kind.
+                    switch try TeacherMemberFile.read(from: path) {
+                    case .mlp(let file): models[m.name] = file
+                    case .gbdt(let file): boosted[m.name] = file
+                    }
+                }
+            } catch {
                 notes.append("\(layout.relative(path)) is unreadable, no curves for \(m.name): \(FileSystemError.message(error))")
             }
         }
-        return Comparison(input: input, evaluation: evaluation, timings: timings, models: models, notes: notes)
+        return Comparison(input: input, evaluation: evaluation, timings: timings, models: models, boosted: boosted, notes: notes)
     }
 
     static func gains(_ evaluation: EvaluationReport, students: [Student], threshold: Double) -> [TaskGain] {

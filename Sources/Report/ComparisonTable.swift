@@ -28,7 +28,9 @@ public enum ComparisonTable {
         var text = lines.joined(separator: "\n") + "\n"
         let notaught = report.tasks.filter { !$0.hasTeacher }.map(\.name)
         text += "\nMetrics on the \(report.split) split. Teacher columns: the ensemble, and the mean over its members;"
-        text += " parameters of the teachers are summed over every member of every ensemble."
+        text += " parameters of the teachers are summed over every member of every ensemble"
+        text += report.models.contains { $0.trees != nil }
+            ? " (gradient-boosted members count the nodes of the trees that predict: a split threshold or a leaf value each)." : "."
         if !notaught.isEmpty {
             text += " Tasks without a teacher (learned from labels only): \(notaught.joined(separator: ", "))."
         }
@@ -48,9 +50,11 @@ public enum ComparisonTable {
         var columns: [Column] = []
         if !ensembles.isEmpty {
             let total = members.reduce(0) { $0 + $1.parameters }
+            let trees = members.compactMap(\.trees)
+            let treeNote = trees.isEmpty ? "" : " (\(trees.reduce(0, +)) trees)"
             columns.append(Column(key: "teachers-ensemble", title: "teachers (ensemble)", value: { task, key in
                 ensembles.first { $0.tasks[task] != nil }?.tasks[task]?[keyPath: key]
-            }, parameters: "\(total)"))
+            }, parameters: "\(total)\(treeNote)"))
             columns.append(Column(key: "teachers-mean-member", title: "teacher (mean member)", value: { task, key in
                 let values = members.compactMap { $0.tasks[task]?[keyPath: key] }
                 return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)

@@ -8,7 +8,10 @@ public struct CostRow: Equatable, Sendable {
     public var isTeacher: Bool
     /// "3 × mlp", "hard-sharing", …
     public var architecture: String
+    /// Learned numbers (gradient-boosted trees: their nodes, see `ModelEvaluation.parameters`).
     public var parameters: Int
+    /// Trees of the gradient-boosted members (nil: no such member).
+    public var trees: Int? = nil
     /// Wall-clock training seconds (ensembles: summed over members).
     public var trainingSeconds: Double?
     /// Training examples/s of the last epoch (ensembles: mean over members).
@@ -23,6 +26,9 @@ public struct CostRow: Equatable, Sendable {
         self.inferenceExamplesPerSecond = inferenceExamplesPerSecond
     }
 
+    /// The parameters cell: `159874`, or `57914 (870 trees)` with gradient-boosted members.
+    public var size: String { trees.map { "\(parameters) (\($0) trees)" } ?? "\(parameters)" }
+
     /// One row per teacher ensemble (task order), then one per student (metrics order).
     static func rows(_ report: EvaluationReport, timings: Timings) -> [CostRow] {
         let network = NetworkTimings(timings)
@@ -34,14 +40,16 @@ public struct CostRow: Equatable, Sendable {
             let speeds = members.compactMap { network.trainingSpeed($0.name) }
             let inference = members.map { network.inference($0.name) }
             let architectures = Set(members.map(\.architecture)).sorted().joined(separator: "/")
-            rows.append(CostRow(
+            var row = CostRow(
                 name: "\(task.name) ensemble", isTeacher: true,
                 architecture: members.isEmpty ? ensemble.architecture : "\(members.count) × \(architectures)",
                 parameters: ensemble.parameters,
                 trainingSeconds: seconds.isEmpty || seconds.contains(nil) ? nil : seconds.reduce(0) { $0 + $1! },
                 trainingExamplesPerSecond: speeds.isEmpty ? nil : speeds.reduce(0, +) / Double(speeds.count),
                 inferenceExamplesPerSecond: inference.isEmpty || inference.contains(where: { ($0 ?? 0) <= 0 })
-                    ? nil : 1 / inference.reduce(0) { $0 + 1 / $1! }))
+                    ? nil : 1 / inference.reduce(0) { $0 + 1 / $1! })
+            row.trees = ensemble.trees
+            rows.append(row)
         }
         for s in report.models where s.role == .student {
             rows.append(CostRow(name: s.name, isTeacher: false, architecture: s.architecture, parameters: s.parameters,

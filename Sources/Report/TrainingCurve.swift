@@ -1,13 +1,16 @@
 import Artifacts
 
-/// One network's training history, per epoch: what the curves of the HTML page draw.
+/// One network's training history, per epoch (or, for gradient-boosted trees, per boosting
+/// round): what the curves of the HTML page draw.
 public struct TrainingCurve: Equatable, Sendable {
     /// "kd", "species/member-0", …
     public var network: String
     /// "student" or "teacher" (the model file's role).
     public var role: String
     public var architecture: String
-    /// 1-based epoch numbers.
+    /// "epoch", or "round" for gradient-boosted trees.
+    public var unit: String = "epoch"
+    /// 1-based epoch (or round) numbers.
     public var epochs: [Int]
     /// Mean weighted training loss per epoch.
     public var trainLoss: [Double]
@@ -30,6 +33,21 @@ public struct TrainingCurve: Equatable, Sendable {
         tasks = model.blueprint.tasks.map(\.name)
         validationMetrics = tasks.indices.map { t in model.history.map { t < $0.validationMetrics.count ? $0.validationMetrics[t] : .nan } }
         bestEpoch = model.bestEpoch
+    }
+
+    /// A gradient-boosted member's rounds as a curve: round r (1-based) is XGBoost's iteration
+    /// r − 1; the training loss is the hard-label loss, the score the validation metric.
+    public init(network: String, boosted file: GBDTMemberFile) {
+        self.network = network
+        role = file.role
+        architecture = GBDTMemberFile.kind
+        unit = "round"
+        epochs = file.history.map { $0.iteration + 1 }
+        trainLoss = file.history.map(\.trainLoss)
+        validationScore = file.history.map(\.validationMetric)
+        tasks = [file.blueprint.task.name]
+        validationMetrics = [validationScore]
+        bestEpoch = file.bestIteration + 1
     }
 
     /// The validation score of the best epoch, nil when that epoch is not in the history.

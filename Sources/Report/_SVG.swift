@@ -111,10 +111,10 @@ enum _Charts {
         var dashed = false
     }
 
-    /// Lines over epochs, broken where a value is NaN; the best epoch as a dashed vertical
-    /// line (and a dot on the first series).
+    /// Lines over epochs (or boosting rounds: `unit`), broken where a value is NaN; the best
+    /// epoch as a dashed vertical line (and a dot on the first series).
     static func lines(network: String, panel: String, title: String, epochs: [Int], series: [Series], bestEpoch: Int,
-                      width: Double = 290, height: Double = 190) -> String {
+                      unit: String = "epoch", width: Double = 290, height: Double = 190) -> String {
         let left = 44.0, right = 12.0, top = 24.0, bottom = 30.0
         let finite = series.flatMap(\.values).filter(\.isFinite)
         var lo = finite.min() ?? 0, hi = finite.max() ?? 1
@@ -137,13 +137,13 @@ enum _Charts {
         for t in xTicks {
             svg += "<text class=\"tick\" x=\"\(_px(x(t)))\" y=\"\(_px(height - bottom + 14))\" text-anchor=\"middle\">\(Int(t))</text>"
         }
-        svg += "<text class=\"axis-title\" x=\"\(_px(width - right))\" y=\"\(_px(height - 3))\" text-anchor=\"end\">epoch</text>"
+        svg += "<text class=\"axis-title\" x=\"\(_px(width - right))\" y=\"\(_px(height - 3))\" text-anchor=\"end\">\(unit)</text>"
         svg += "<line class=\"axis\" x1=\"\(_px(left))\" x2=\"\(_px(left))\" y1=\"\(_px(top))\" y2=\"\(_px(height - bottom))\"/>"
         svg += "<line class=\"axis\" x1=\"\(_px(left))\" x2=\"\(_px(width - right))\" y1=\"\(_px(height - bottom))\" y2=\"\(_px(height - bottom))\"/>"
         if let best = epochs.firstIndex(of: bestEpoch) {
             let bx = x(Double(bestEpoch))
             svg += "<line class=\"best-epoch\" data-epoch=\"\(bestEpoch)\" x1=\"\(_px(bx))\" x2=\"\(_px(bx))\" y1=\"\(_px(top))\" y2=\"\(_px(height - bottom))\"/>"
-            svg += "<text class=\"best-label\" x=\"\(_px(width - right))\" y=\"14\" text-anchor=\"end\">best epoch \(bestEpoch)</text>"
+            svg += "<text class=\"best-label\" x=\"\(_px(width - right))\" y=\"14\" text-anchor=\"end\">best \(unit) \(bestEpoch)</text>"
             if let first = series.first, best < first.values.count, first.values[best].isFinite {
                 svg += "<circle class=\"best-point\" cx=\"\(_px(bx))\" cy=\"\(_px(y(first.values[best])))\" r=\"3.5\" fill=\"\(first.color)\"/>"
             }

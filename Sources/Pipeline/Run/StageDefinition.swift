@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import GBDT
 
 /// What a stage depends on and produces: its parameters (canonical text), its input files
 /// and its output files. The fingerprint is computed from the first two.
@@ -117,10 +118,25 @@ struct Params {
         set("\(prefix).select_by", t.selectBy.rawValue); set("\(prefix).patience", t.patience.map(String.init) ?? "none")
     }
 
+    /// The settings of one task's teachers, those of its kind only (an MLP teacher's keys are
+    /// the same as before GBDT teachers existed, so its fingerprint did not change).
     mutating func teacher(_ t: TeacherSpec) {
         let k = "teachers.\(t.task)"
-        set("\(k).members", t.members); set("\(k).hidden", t.hidden); set("\(k).dropout", t.dropout)
-        training(k, t.training)
+        set("\(k).members", t.members)
+        switch t.kind {
+        case .mlp:
+            set("\(k).hidden", t.hidden); set("\(k).dropout", t.dropout)
+            training(k, t.training)
+        case .gbdt:
+            let b = t.boosting
+            set("\(k).kind", t.kind.rawValue)
+            set("\(k).max_depth", b.maxDepth); set("\(k).learning_rate", b.learningRate)
+            set("\(k).rounds", b.rounds); set("\(k).early_stopping", b.earlyStopping)
+            set("\(k).subsample", b.subsample); set("\(k).colsample", b.colsample)
+            set("\(k).min_child_weight", b.minChildWeight); set("\(k).lambda", b.lambda)
+            // Another XGBoost may grow other trees from the same settings.
+            set("\(k).xgboost", XGBoostLibrary.version)
+        }
     }
 
     mutating func student(_ s: StudentSpec) {

@@ -129,15 +129,51 @@ public struct TrainingSpec: Equatable, Sendable {
     }
 }
 
-/// An ensemble of `members` single-task MLPs for one task, differing by seed.
+/// An ensemble of `members` single-task models for one task, differing by seed: MLPs, or
+/// gradient-boosted trees (which differ by row and column subsampling too).
 public struct TeacherSpec: Equatable, Sendable {
+    public enum Kind: String, Equatable, Sendable, CaseIterable {
+        /// Multi-layer perceptrons trained by mtkd's trainer.
+        case mlp
+        /// Gradient-boosted trees through XGBoost.
+        case gbdt
+    }
     public var task: String
+    public var kind: Kind
     public var members: Int
+    /// MLP teachers only.
     public var hidden: [Int]
     public var dropout: Double
     public var training: TrainingSpec
-    public init(task: String, members: Int, hidden: [Int], dropout: Double, training: TrainingSpec) {
-        self.task = task; self.members = members; self.hidden = hidden; self.dropout = dropout; self.training = training
+    /// GBDT teachers only.
+    public var boosting: BoostingSpec
+    public init(task: String, kind: Kind = .mlp, members: Int, hidden: [Int], dropout: Double, training: TrainingSpec,
+                boosting: BoostingSpec = BoostingSpec()) {
+        self.task = task; self.kind = kind; self.members = members; self.hidden = hidden; self.dropout = dropout
+        self.training = training; self.boosting = boosting
+    }
+}
+
+/// How a GBDT teacher's members are boosted (XGBoost, `hist` trees, one thread each).
+public struct BoostingSpec: Equatable, Sendable {
+    public var maxDepth: Int
+    /// XGBoost's eta.
+    public var learningRate: Double
+    /// Boosting rounds at most.
+    public var rounds: Int
+    /// Rounds without a lower validation loss before boosting stops (the best round is kept).
+    public var earlyStopping: Int
+    /// Fraction of the training rows each tree sees, 0 < subsample <= 1.
+    public var subsample: Double
+    /// Fraction of the inputs each tree sees (XGBoost's colsample_bytree), 0 < colsample <= 1.
+    public var colsample: Double
+    public var minChildWeight: Double
+    /// L2 penalty on leaf weights.
+    public var lambda: Double
+    public init(maxDepth: Int = 6, learningRate: Double = 0.05, rounds: Int = 1000, earlyStopping: Int = 50,
+                subsample: Double = 0.8, colsample: Double = 0.8, minChildWeight: Double = 1, lambda: Double = 1) {
+        self.maxDepth = maxDepth; self.learningRate = learningRate; self.rounds = rounds; self.earlyStopping = earlyStopping
+        self.subsample = subsample; self.colsample = colsample; self.minChildWeight = minChildWeight; self.lambda = lambda
     }
 }
 

@@ -24,6 +24,12 @@ enum SpecLimits {
     static let replicates = 1...100
     /// Epochs without a better validation number before training stops.
     static let patience = 1...1_000_000
+    /// Depth of a GBDT teacher's trees: 2^depth leaves each, at most.
+    static let maxDepth = 1...30
+    /// Boosting rounds of one GBDT member.
+    static let rounds = 1...1_000_000
+    /// Rounds without a lower validation loss before boosting stops.
+    static let earlyStopping = 1...1_000_000
 }
 
 /// The memory a network needs while it trains, estimated from its shape, so that a size the
@@ -58,7 +64,8 @@ enum NetworkMemory {
     static func needs(inputs: Int, outputs: [Int], tasks: [TaskSpec], teachers: [TeacherSpec],
                       students: [StudentSpec]) -> [Need] {
         var needs: [Need] = []
-        for (i, teacher) in teachers.enumerated() {
+        // GBDT teachers have no parameters to size in advance: their trees grow with the data.
+        for (i, teacher) in teachers.enumerated() where teacher.kind == .mlp {
             let t = tasks.firstIndex { $0.name == teacher.task } ?? 0
             let p = parameters(architecture: .hardSharing, inputs: inputs, hidden: teacher.hidden,
                                outputs: [outputs[t]], perUnit: false)

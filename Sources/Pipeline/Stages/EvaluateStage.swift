@@ -22,14 +22,15 @@ public struct EvaluateStage {
         // Every model's test outputs (students: also validation), `jobs` models at a time.
         let memberPaths = spec.teachers.flatMap { t in (0..<t.members).map { (t.task, $0) } }
         let replicatePaths = spec.students.indices.flatMap { s in (0..<spec.students[s].replicates).map { (s, $0) } }
-        var memberResults = [(ModelFile, Matrix)?](repeating: nil, count: memberPaths.count)
+        var memberResults = [(TeacherMemberFile, Matrix)?](repeating: nil, count: memberPaths.count)
         var replicateResults = [(model: ModelFile, test: [Matrix], val: [Matrix])?](repeating: nil, count: replicatePaths.count)
         let lock = NSLock()
         try WorkerPool.run(count: memberPaths.count + replicatePaths.count, jobs: jobs) { i in
             if i < memberPaths.count {
                 let (task, member) = memberPaths[i]
-                let model = try ModelFile.read(from: context.layout.teacherMember(task: task, member: member))
-                let out = try timedPredict(try model.makeNetwork(), rows, name: "\(task)/member-\(member)")[0]
+                // MLP or GBDT, through the one predictor interface.
+                let model = try TeacherMemberFile.read(from: context.layout.teacherMember(task: task, member: member))
+                let out = try timedPredict(try model.makePredictor(), rows, name: "\(task)/member-\(member)")
                 lock.withLock { memberResults[i] = (model, out) }
             } else {
                 let (s, k) = replicatePaths[i - memberPaths.count]
@@ -50,14 +51,17 @@ public struct EvaluateStage {
             let info = dataset.tasks[t]
             var outputs: [Matrix] = []
             var total = 0
+            var trees: Int?
             for member in 0..<teacher.members {
                 let (model, out) = memberResults[next]!
                 next += 1
                 outputs.append(out)
                 total += model.parameterCount
+                trees = model.trees.map { (trees ?? 0) + $0 } ?? trees
                 models.append(ModelEvaluation(name: "\(teacher.task)/member-\(member)", role: .teacherMember,
-                                              architecture: "mlp", parameters: model.parameterCount,
-                                              tasks: [teacher.task: Self.metrics(outputs: out, isProbability: false, task: info, labels: test.labels[t])]))
+                                              architecture: model.kind, parameters: model.parameterCount,
+                                              tasks: [teacher.task: Self.metrics(outputs: out, isProbability: false, task: info, labels: test.labels[t])],
+                                              trees: model.trees))
             }
             // The ensemble predicts as its soft targets are made, at temperature 1.
             let ensemble: Matrix
@@ -68,7 +72,7 @@ public struct EvaluateStage {
             }
             let ensembleMetrics = Self.metrics(outputs: ensemble, isProbability: true, task: info, labels: test.labels[t])
             models.append(ModelEvaluation(name: "\(teacher.task)/ensemble", role: .teacherEnsemble, architecture: "ensemble",
-                                          parameters: total, tasks: [teacher.task: ensembleMetrics]))
+                                          parameters: total, tasks: [teacher.task: ensembleMetrics], trees: trees))
             ensembles[t] = (ensemble, ensembleMetrics)
             ensembleParameters += total
         }
@@ -110,10 +114,19 @@ public struct EvaluateStage {
     /// The network's test outputs, recording its prediction throughput on that one pass (the
     /// features are read before the clock starts), so evaluation costs one pass per model.
     func timedPredict(_ net: MultiTaskNetwork, _ rows: SplitBlocks, name: String) throws -> [Matrix] {
-        _ = try rows.blockCount > 0 ? rows.block(0) : nil   // warm the block cache: time the network, not the disk
+        try timed(rows, name: name) { try rows.predict(net) }
+    }
+
+    /// A teacher member's test outputs (either kind), timed as `timedPredict(_:_:name:)` times a network.
+    func timedPredict(_ teacher: TeacherPredictor, _ rows: SplitBlocks, name: String) throws -> Matrix {
+        try timed(rows, name: name) { try rows.predict(teacher) }
+    }
+
+    private func timed<T>(_ rows: SplitBlocks, name: String, _ predict: () throws -> T) throws -> T {
+        _ = try rows.blockCount > 0 ? rows.block(0) : nil   // warm the block cache: time the model, not the disk
         let clock = ContinuousClock()
         let start = clock.now
-        let outputs = try rows.predict(net)
+        let outputs = try predict()
         let seconds = (clock.now - start).seconds
         if rows.count > 0 { context.timings.record(network: name, inferenceExamplesPerSecond: Double(rows.count) / max(seconds, 1e-9)) }
         return outputs

@@ -100,6 +100,18 @@ final class SplitBlocks: RowBlocks {
         return LabelledSet(x: x, targets: targets.map { $0.slice(r) })
     }
 
+    /// A teacher member's outputs (logits, or standardised predictions) for every row, block by block.
+    func predict(_ teacher: TeacherPredictor) throws -> Matrix {
+        var out = Matrix.empty
+        for b in 0..<blockCount {
+            let r = range(ofBlock: b)
+            let y = try teacher.predict(try block(b).x)
+            if b == 0 { out = Matrix(rows: count, cols: y.cols) }
+            out.storage.replaceSubrange((r.lowerBound * y.cols)..<(r.upperBound * y.cols), with: y.storage)
+        }
+        return out
+    }
+
     /// The network's outputs for every row, computed block by block.
     func predict(_ network: MultiTaskNetwork) throws -> [Matrix] {
         var outputs = network.tasks.map { Matrix(rows: count, cols: $0.outputs) }

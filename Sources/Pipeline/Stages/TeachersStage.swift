@@ -1,11 +1,13 @@
 import Artifacts
 import Foundation
+import GBDT
 import MultiTask
 import Tensor
 
-/// `teachers`: for every task with a teacher, an ensemble of K single-task MLPs that differ
+/// `teachers`: for every task with a teacher, an ensemble of K single-task members that differ
 /// by seed, each trained on the task's labelled training rows and kept at its best
-/// validation epoch. Writes `teachers/<task>/member-<k>.h5`.
+/// validation epoch or round: MLPs (`kind: mlp`), or gradient-boosted trees (`kind: gbdt`,
+/// which differ by row and column subsampling too). Writes `teachers/<task>/member-<k>.h5`.
 public struct TeachersStage {
     public let context: StageContext
     /// Content hash of data/dataset.h5 (part of every member's fingerprint).
@@ -21,7 +23,10 @@ public struct TeachersStage {
     public func run(dataset: PreparedDataset, jobs: Int = 1) throws {
         let items = context.spec.teachers.flatMap { t in (0..<t.members).map { (t, $0) } }
         try WorkerPool.run(count: items.count, jobs: jobs) { i in
-            try trainMember(items[i].0, member: items[i].1, dataset: dataset)
+            switch items[i].0.kind {
+            case .mlp: try trainMember(items[i].0, member: items[i].1, dataset: dataset)
+            case .gbdt: try boostMember(items[i].0, member: items[i].1, dataset: dataset)
+            }
         }
     }
 
@@ -59,54 +64,5 @@ public struct TeachersStage {
         training.announce(outcome, label: label, parameters: net.parameterCount, epochs: settings.epochs) {
             "val \(metricName) \(Format.fixed($0.validationMetrics[0]))"
         }
-    }
-}
-
-/// `soft-targets`: every teacher member's outputs on the training split, and the ensemble's
-/// targets combined at the pipeline's temperature. Writes `soft-targets.h5`.
-public struct SoftTargetsStage {
-    public let context: StageContext
-    public init(context: StageContext) { self.context = context }
-
-    public func run(dataset: PreparedDataset, jobs: Int = 1) throws {
-        let spec = context.spec
-        guard let train = dataset.split("train") else { throw ArtifactError(path: context.layout.dataset, "has no train split") }
-        let rows = try dataset.blocks("train", tasks: [], path: context.layout.dataset)
-        var tasks: [TaskSoftTargets] = []
-        let combine = EnsembleCombine(rawValue: spec.softTargets.combine.rawValue)!
-        // Every member's outputs on the training split, `jobs` members at a time.
-        let members = spec.teachers.flatMap { t in (0..<t.members).map { (t, $0) } }
-        var results = [(output: Matrix, validation: Double)?](repeating: nil, count: members.count)
-        let lock = NSLock()
-        try WorkerPool.run(count: members.count, jobs: jobs) { i in
-            let (teacher, member) = members[i]
-            let info = dataset.tasks[dataset.taskIndex(teacher.task)!]
-            let model = try ModelFile.read(from: context.layout.teacherMember(task: teacher.task, member: member))
-            var out = try rows.predict(try model.makeNetwork())[0]
-            if info.kind == .regression {
-                for i in 0..<out.count { out.storage[i] = out.storage[i] * Float(info.labelStd) + Float(info.labelMean) }
-            }
-            let validation = model.history[model.bestEpoch - 1].validationMetrics[0]
-            lock.withLock { results[i] = (out, validation) }
-        }
-        var next = 0
-        for teacher in spec.teachers {
-            let info = dataset.tasks[dataset.taskIndex(teacher.task)!]
-            var outputs: [Matrix] = []
-            var validation: [Double] = []
-            for _ in 0..<teacher.members {
-                outputs.append(results[next]!.output)
-                validation.append(results[next]!.validation)
-                next += 1
-            }
-            let targets = info.kind == .classification
-                ? Ensemble.probabilities(memberLogits: outputs, combine: combine, temperature: Float(spec.softTargets.temperature))
-                : Ensemble.meanPrediction(outputs)
-            tasks.append(TaskSoftTargets(task: teacher.task, kind: info.kind, memberOutputs: outputs, targets: targets,
-                                         memberValidation: validation))
-            context.console.info("  \(teacher.task): \(teacher.members) members × \(train.rowCount) rows, combined by \(combine.rawValue) at T=\(spec.softTargets.temperature)")
-        }
-        try SoftTargetsFile(temperature: spec.softTargets.temperature, combine: combine.rawValue, tasks: tasks)
-            .write(to: context.layout.softTargets)
     }
 }
