@@ -73,9 +73,9 @@ let package = Package(
         .testTarget(name: "TabularTests", dependencies: ["Tabular"]),
         .testTarget(name: "GBDTTests", dependencies: ["GBDT", "Tensor"], exclude: ["Reference"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "NN", "Tensor"]),
-        .testTarget(name: "InspectTests", dependencies: ["Inspect", "Artifacts", "HDF5", "MultiTask", "Tensor"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Artifacts", "MultiTask", "NN", "Tensor"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Artifacts", "HDF5"], exclude: ["Fixtures"]),
+        .testTarget(name: "InspectTests", dependencies: ["Inspect", "Artifacts", "HDF5", "MultiTask", "Tensor", "GBDT"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Artifacts", "MultiTask", "NN", "Tensor", "GBDT"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Artifacts", "HDF5", "GBDT", "MultiTask"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

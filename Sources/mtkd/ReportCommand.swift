@@ -47,6 +47,6 @@ extension ReportInput {
                       .init(name: $0.name, architecture: $0.architecture.rawValue,
                             distill: ReportInput.Distillation(rawValue: $0.distill.rawValue) ?? .soft)
                   },
-                  teacherTasks: spec.teachers.map(\.task), threshold: threshold)
+                  teacherTasks: spec.teacherTasks, threshold: threshold)
     }
 }

@@ -67,8 +67,8 @@ public struct PipelineStatus: Sendable, Codable {
         var paths: [(String, String)] = []
         switch d.name {
         case .teachers:
-            for t in spec.teachers {
-                for m in 0..<t.members { paths.append(("\(t.task)/member-\(m)", layout.teacherCheckpoint(task: t.task, member: m))) }
+            for (t, m) in spec.teacherMembers where t.kind == .mlp {  // GBDT members have no checkpoint
+                paths.append(("\(t.task)/member-\(m)", layout.teacherCheckpoint(task: t.task, member: m)))
             }
         case .student(let v):
             let replicates = spec.students.first { $0.name == v }?.replicates ?? 1

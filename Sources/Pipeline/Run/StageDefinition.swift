@@ -20,7 +20,7 @@ extension StageDefinition {
     /// Every stage of the pipeline with its parameters, inputs and outputs.
     public static func all(_ spec: PipelineSpec) -> [StageDefinition] {
         let layout = ArtifactLayout(root: spec.artifactsDirectory)
-        let memberFiles = spec.teachers.flatMap { t in (0..<t.members).map { layout.teacherMember(task: t.task, member: $0) } }
+        let memberFiles = spec.teacherMembers.map { layout.teacherMember(task: $0.teacher.task, member: $0.member) }
         let hasTeachers = !spec.teachers.isEmpty
         var stages: [StageDefinition] = []
 
@@ -121,7 +121,7 @@ struct Params {
     /// The settings of one task's teachers, those of its kind only (an MLP teacher's keys are
     /// the same as before GBDT teachers existed, so its fingerprint did not change).
     mutating func teacher(_ t: TeacherSpec) {
-        let k = "teachers.\(t.task)"
+        let k = t.key
         set("\(k).members", t.members)
         switch t.kind {
         case .mlp:

@@ -124,7 +124,9 @@ struct SpecDraft {
     /// The validated spec: teachers in task order, the default student when none was given.
     func spec(file: String, artifactsRoot: String) -> PipelineSpec {
         let order = Dictionary(uniqueKeysWithValues: tasks.enumerated().map { ($1.spec.name, $0) })
-        let teacherSpecs = teachers.map(\.spec).sorted { (order[$0.task] ?? 0) < (order[$1.task] ?? 0) }
+        // Task order; a task's groups keep their file order.
+        let teacherSpecs = teachers.map(\.spec).enumerated()
+            .sorted { (order[$0.element.task] ?? 0, $0.offset) < (order[$1.element.task] ?? 0, $1.offset) }.map(\.element)
         return PipelineSpec(name: name, file: file, artifactsRoot: artifactsRoot, seed: seed, data: data.spec,
                             tasks: tasks.map(\.spec), teachers: teacherSpecs, softTargets: softTargets,
                             students: (students?.map { s in

@@ -17,7 +17,8 @@ public struct PipelineSpec: Equatable, Sendable {
     public var data: DataSpec
     /// Tasks in file order; a task's index is its position here.
     public var tasks: [TaskSpec]
-    /// One entry per task that has a teacher ensemble, in task order.
+    /// The groups of teacher members, in task order (a task's groups in file order): one per
+    /// task with a teacher ensemble, or several when its ensemble mixes kinds or settings.
     public var teachers: [TeacherSpec]
     public var softTargets: SoftTargetSpec
     /// Student variants in file order (names are unique).
@@ -33,7 +34,18 @@ public struct PipelineSpec: Equatable, Sendable {
     /// `<artifactsRoot>/<name>`
     public var artifactsDirectory: String { (artifactsRoot as NSString).appendingPathComponent(name) }
 
+    /// The first group of the task's teacher ensemble (nil: the task has no teacher).
     public func teacher(for task: String) -> TeacherSpec? { teachers.first { $0.task == task } }
+
+    /// Tasks with a teacher ensemble, in task order.
+    public var teacherTasks: [String] {
+        tasks.map(\.name).filter { name in teachers.contains { $0.task == name } }
+    }
+
+    /// Every member of every teacher ensemble with its group, in task order and member order.
+    public var teacherMembers: [(teacher: TeacherSpec, member: Int)] {
+        teachers.flatMap { t in t.memberIndices.map { (t, $0) } }
+    }
 }
 
 /// Where the rows come from and how columns become features.
@@ -129,8 +141,9 @@ public struct TrainingSpec: Equatable, Sendable {
     }
 }
 
-/// An ensemble of `members` single-task models for one task, differing by seed: MLPs, or
-/// gradient-boosted trees (which differ by row and column subsampling too).
+/// A group of `members` single-task models of one task's teacher ensemble, differing by seed:
+/// MLPs, or gradient-boosted trees (which differ by row and column subsampling too). A task's
+/// ensemble is one group, or several (`teachers: {task: [group, group, …]}`), which may mix kinds.
 public struct TeacherSpec: Equatable, Sendable {
     public enum Kind: String, Equatable, Sendable, CaseIterable {
         /// Multi-layer perceptrons trained by mtkd's trainer.
@@ -140,7 +153,14 @@ public struct TeacherSpec: Equatable, Sendable {
     }
     public var task: String
     public var kind: Kind
+    /// Members of this group.
     public var members: Int
+    /// The task's member number of this group's first member: members are numbered across
+    /// the groups of a task (`member-0` … in file order).
+    public var firstMember: Int
+    /// This group's position in the task's list of groups; nil when the task's teacher is one
+    /// mapping (then its settings are `teachers.<task>.*`, else `teachers.<task>[g].*`).
+    public var group: Int?
     /// MLP teachers only.
     public var hidden: [Int]
     public var dropout: Double
@@ -148,10 +168,16 @@ public struct TeacherSpec: Equatable, Sendable {
     /// GBDT teachers only.
     public var boosting: BoostingSpec
     public init(task: String, kind: Kind = .mlp, members: Int, hidden: [Int], dropout: Double, training: TrainingSpec,
-                boosting: BoostingSpec = BoostingSpec()) {
+                boosting: BoostingSpec = BoostingSpec(), firstMember: Int = 0, group: Int? = nil) {
         self.task = task; self.kind = kind; self.members = members; self.hidden = hidden; self.dropout = dropout
-        self.training = training; self.boosting = boosting
+        self.training = training; self.boosting = boosting; self.firstMember = firstMember; self.group = group
     }
+
+    /// The task's member numbers of this group.
+    public var memberIndices: Range<Int> { firstMember..<(firstMember + members) }
+
+    /// `teachers.species`, or `teachers.species[1]` for a group of a list.
+    public var key: String { "teachers.\(task)" + (group.map { "[\($0)]" } ?? "") }
 }
 
 /// How a GBDT teacher's members are boosted (XGBoost, `hist` trees, one thread each).

@@ -1,4 +1,5 @@
-/// One entry of `teachers:` (task name → settings); the task name is checked against the tasks later.
+/// One group of teacher members of `teachers:` (task name → settings, or → a list of groups of
+/// settings); the task name is checked against the tasks later.
 struct SpecTeacherDraft {
     /// Keys every kind takes (`learning_rate` too, with a default per kind).
     static let commonKeys = ["kind", "members", "learning_rate"]
@@ -22,12 +23,28 @@ struct SpecTeacherDraft {
 
     var task: String { spec.task }
 
-    /// Reads `teachers:`; null or `{}` means no teachers.
+    /// Reads `teachers:`; null or `{}` means no teachers. A task's value is one mapping of
+    /// settings, or a list of them: groups whose members are numbered on from the group before
+    /// (an ensemble of MLP and GBDT members, say).
     static func readAll(_ node: SpecNode) throws -> [SpecTeacherDraft] {
         guard !node.isNull else { return [] }
         var teachers: [SpecTeacherDraft] = []
         try node.forEachEntry(keys: nil, expected: "a mapping from task names to teacher settings") { task, value in
-            teachers.append(try SpecTeacherDraft(task: task, value))
+            guard case .sequence = value.node else {
+                teachers.append(try SpecTeacherDraft(task: task, value))
+                return
+            }
+            let groups = try value.items(of: "teacher settings")
+            guard !groups.isEmpty else { throw value.error("list at least one group of teacher settings") }
+            var first = 0
+            for (g, item) in groups.enumerated() {
+                let group = try SpecTeacherDraft(task: task, item, firstMember: first, group: g)
+                guard first + group.spec.members <= SpecLimits.members.upperBound else {
+                    throw item.error("the groups of \(task)'s teachers have more than \(SpecLimits.members.upperBound) members together")
+                }
+                first += group.spec.members
+                teachers.append(group)
+            }
         }
         return teachers
     }
@@ -36,7 +53,7 @@ struct SpecTeacherDraft {
     ///
     /// `kind` is read first, wherever it stands; then every other key must belong to that kind:
     /// `hidden` on a GBDT teacher, or `max_depth` on an MLP one, is refused naming the kind it belongs to.
-    init(task: String, _ node: SpecNode) throws {
+    init(task: String, _ node: SpecNode, firstMember: Int = 0, group: Int? = nil) throws {
         var kind = TeacherSpec.Kind.mlp
         var members = 3, network = SpecNetworkDraft(), boosting = BoostingSpec()
         if !node.isNull {
@@ -48,9 +65,12 @@ struct SpecTeacherDraft {
             try node.forEachEntry(keys: nil) { key, value in
                 guard Self.keys(of: kind).contains(key) else {
                     let other: TeacherSpec.Kind = kind == .mlp ? .gbdt : .mlp
-                    var message = "\(key) is a setting of \(other.rawValue) teachers, not of kind \(kind.rawValue)"
-                    message += "; \(kind.rawValue) teachers take: " + Self.keys(of: kind).joined(separator: ", ")
-                    if node.kindIsDefaulted && other == .gbdt { message += " (add `kind: gbdt` for gradient-boosted trees)" }
+                    var message = "\(key) applies to \(other.rawValue) teachers only; this one is \(kind.rawValue)"
+                    if node.kindIsDefaulted && other == .gbdt {
+                        message += " (the default; add `kind: gbdt` for gradient-boosted trees)"
+                    } else {
+                        message += " (its settings: " + Self.keys(of: kind).joined(separator: ", ") + ")"
+                    }
                     throw value.error(message)
                 }
                 switch key {
@@ -80,7 +100,7 @@ struct SpecTeacherDraft {
             }
         }
         spec = TeacherSpec(task: task, kind: kind, members: members, hidden: network.hidden, dropout: network.dropout,
-                           training: network.training, boosting: boosting)
+                           training: network.training, boosting: boosting, firstMember: firstMember, group: group)
         self.node = node
         hiddenNode = network.hiddenNode
     }

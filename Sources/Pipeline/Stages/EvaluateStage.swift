@@ -20,7 +20,7 @@ public struct EvaluateStage {
         let rows = try dataset.blocks("test", tasks: [], path: context.layout.dataset)
         let valRows = try dataset.blocks("val", tasks: [], path: context.layout.dataset)
         // Every model's test outputs (students: also validation), `jobs` models at a time.
-        let memberPaths = spec.teachers.flatMap { t in (0..<t.members).map { (t.task, $0) } }
+        let memberPaths = spec.teacherMembers.map { ($0.teacher.task, $0.member) }
         let replicatePaths = spec.students.indices.flatMap { s in (0..<spec.students[s].replicates).map { (s, $0) } }
         var memberResults = [(TeacherMemberFile, Matrix)?](repeating: nil, count: memberPaths.count)
         var replicateResults = [(model: ModelFile, test: [Matrix], val: [Matrix])?](repeating: nil, count: replicatePaths.count)
@@ -45,22 +45,22 @@ public struct EvaluateStage {
         var models: [ModelEvaluation] = []
         var ensembles: [Int: (outputs: Matrix, metrics: TaskMetrics)] = [:]
         var ensembleParameters = 0
-        var next = 0
-        for teacher in spec.teachers {
-            let t = dataset.taskIndex(teacher.task)!
+        // One ensemble per task, of every member of its groups (of any kind), in member order.
+        for task in spec.teacherTasks {
+            let t = dataset.taskIndex(task)!
             let info = dataset.tasks[t]
             var outputs: [Matrix] = []
             var total = 0
             var trees: Int?
-            for member in 0..<teacher.members {
-                let (model, out) = memberResults[next]!
-                next += 1
+            for i in memberPaths.indices where memberPaths[i].0 == task {
+                let member = memberPaths[i].1
+                let (model, out) = memberResults[i]!
                 outputs.append(out)
                 total += model.parameterCount
                 trees = model.trees.map { (trees ?? 0) + $0 } ?? trees
-                models.append(ModelEvaluation(name: "\(teacher.task)/member-\(member)", role: .teacherMember,
+                models.append(ModelEvaluation(name: "\(task)/member-\(member)", role: .teacherMember,
                                               architecture: model.kind, parameters: model.parameterCount,
-                                              tasks: [teacher.task: Self.metrics(outputs: out, isProbability: false, task: info, labels: test.labels[t])],
+                                              tasks: [task: Self.metrics(outputs: out, isProbability: false, task: info, labels: test.labels[t])],
                                               trees: model.trees))
             }
             // The ensemble predicts as its soft targets are made, at temperature 1.
@@ -71,8 +71,8 @@ public struct EvaluateStage {
                 ensemble = Ensemble.meanPrediction(outputs)
             }
             let ensembleMetrics = Self.metrics(outputs: ensemble, isProbability: true, task: info, labels: test.labels[t])
-            models.append(ModelEvaluation(name: "\(teacher.task)/ensemble", role: .teacherEnsemble, architecture: "ensemble",
-                                          parameters: total, tasks: [teacher.task: ensembleMetrics], trees: trees))
+            models.append(ModelEvaluation(name: "\(task)/ensemble", role: .teacherEnsemble, architecture: "ensemble",
+                                          parameters: total, tasks: [task: ensembleMetrics], trees: trees))
             ensembles[t] = (ensemble, ensembleMetrics)
             ensembleParameters += total
         }

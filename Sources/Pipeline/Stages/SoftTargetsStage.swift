@@ -17,7 +17,7 @@ public struct SoftTargetsStage {
         var tasks: [TaskSoftTargets] = []
         let combine = EnsembleCombine(rawValue: spec.softTargets.combine.rawValue)!
         // Every member's outputs on the training split, `jobs` members at a time.
-        let members = spec.teachers.flatMap { t in (0..<t.members).map { (t, $0) } }
+        let members = spec.teacherMembers
         var results = [(output: Matrix, validation: Double)?](repeating: nil, count: members.count)
         let lock = NSLock()
         try WorkerPool.run(count: members.count, jobs: jobs) { i in
@@ -32,22 +32,18 @@ public struct SoftTargetsStage {
             let validation = model.keptValidationMetric
             lock.withLock { results[i] = (out, validation) }
         }
-        var next = 0
-        for teacher in spec.teachers {
-            let info = dataset.tasks[dataset.taskIndex(teacher.task)!]
-            var outputs: [Matrix] = []
-            var validation: [Double] = []
-            for _ in 0..<teacher.members {
-                outputs.append(results[next]!.output)
-                validation.append(results[next]!.validation)
-                next += 1
-            }
+        // One ensemble per task, of every member of its groups (of any kind), in member order.
+        for task in spec.teacherTasks {
+            let info = dataset.tasks[dataset.taskIndex(task)!]
+            let mine = members.indices.filter { members[$0].teacher.task == task }
+            let outputs = mine.map { results[$0]!.output }
+            let validation = mine.map { results[$0]!.validation }
             let targets = info.kind == .classification
                 ? Ensemble.probabilities(memberLogits: outputs, combine: combine, temperature: Float(spec.softTargets.temperature))
                 : Ensemble.meanPrediction(outputs)
-            tasks.append(TaskSoftTargets(task: teacher.task, kind: info.kind, memberOutputs: outputs, targets: targets,
+            tasks.append(TaskSoftTargets(task: task, kind: info.kind, memberOutputs: outputs, targets: targets,
                                          memberValidation: validation))
-            context.console.info("  \(teacher.task): \(teacher.members) members × \(train.rowCount) rows, combined by \(combine.rawValue) at T=\(spec.softTargets.temperature)")
+            context.console.info("  \(task): \(outputs.count) members × \(train.rowCount) rows, combined by \(combine.rawValue) at T=\(spec.softTargets.temperature)")
         }
         try SoftTargetsFile(temperature: spec.softTargets.temperature, combine: combine.rawValue, tasks: tasks)
             .write(to: context.layout.softTargets)

@@ -21,7 +21,7 @@ public struct TeachersStage {
 
     /// Trains every member, `jobs` at a time.
     public func run(dataset: PreparedDataset, jobs: Int = 1) throws {
-        let items = context.spec.teachers.flatMap { t in (0..<t.members).map { (t, $0) } }
+        let items = context.spec.teacherMembers
         try WorkerPool.run(count: items.count, jobs: jobs) { i in
             switch items[i].0.kind {
             case .mlp: try trainMember(items[i].0, member: items[i].1, dataset: dataset)
