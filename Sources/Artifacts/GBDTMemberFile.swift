@@ -32,7 +32,8 @@ public struct GBDTBlueprint: Codable, Equatable, Sendable {
 ///                                            every round boosted, with XGBoost's best_iteration and best_score attributes
 /// /zero_is_missing             (inputs) u8   1: a 0 in this input is missing to the booster (one-hot inputs), 0: a value
 /// /history/iteration           (R) i32       0-based boosting round
-/// /history/train_loss          (R) f64       log loss (classification) or MSE of standardised values, training rows
+/// /history/train_loss          (R) f64       log loss (classification) or MSE of standardised values on the training
+///                                            rows (every k-th when there are more than 20,000: at most 20,000)
 /// /history/validation_loss     (R) f64       the same on the validation rows; picks best_iteration
 /// /history/validation_metric   (R, 1) f64    accuracy or R² on the validation rows
 /// ```
@@ -109,7 +110,7 @@ public struct GBDTMemberFile: Equatable {
             let r = history.count
             try h.write(history.map { Int32($0.iteration) }, shape: [r], to: "iteration")
             try h.write(history.map(\.trainLoss), shape: [r], to: "train_loss").attributes
-                .set("description", .string("per round: log loss (classification) or MSE of standardised values on the training rows"))
+                .set("description", .string("per round: log loss (classification) or MSE of standardised values on the training rows (every k-th when there are more than 20000)"))
             try h.write(history.map(\.validationLoss), shape: [r], to: "validation_loss").attributes
                 .set("description", .string("per round: the same on the validation rows; its first minimum is best_iteration"))
             try h.write(history.map(\.validationMetric), shape: [r, 1], to: "validation_metric").attributes

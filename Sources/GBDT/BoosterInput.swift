@@ -45,4 +45,17 @@ public struct BoosterInput: Sendable {
 
     /// The entries given to the booster.
     public var entryCount: Int { columns.count }
+
+    /// Every `step`-th row (rows 0, step, 2·step, …).
+    public func strided(_ step: Int) -> BoosterInput {
+        precondition(step >= 1)
+        var out = BoosterInput(zeroIsMissing: zeroIsMissing)
+        for r in stride(from: 0, to: rows, by: step) {
+            out.columns += columns[rowStart[r]..<rowStart[r + 1]]
+            out.values += values[rowStart[r]..<rowStart[r + 1]]
+            out.rowStart.append(out.columns.count)
+            out.rows += 1
+        }
+        return out
+    }
 }

@@ -106,4 +106,30 @@ struct BoostingTests {
         #expect(input.columns == [0, 1, 2, 0])
         #expect(input.values == [0, 1, 1, 2])
     }
+
+    @Test func stridedInputKeepsEveryKthRow() {
+        var input = BoosterInput(zeroIsMissing: [false, true])
+        input.append(Matrix(rows: 5, cols: 2, storage: [1, 0,  2, 1,  3, 0,  4, 1,  5, 0]))
+        let every2 = input.strided(2)
+        #expect(every2.rows == 3)
+        #expect(every2.rowStart == [0, 1, 2, 3])
+        #expect(every2.values == [1, 3, 5])
+        #expect(input.strided(1).values == input.values)
+    }
+
+    @Test func trainingLossMayBeTakenOnASampleWithoutChangingTheTrees() throws {
+        let (x, score) = ReferenceData.make()
+        let y = ReferenceData.labels(score, .binaryLogistic)
+        let trainInput = ReferenceData.input(x, 0..<ReferenceData.train)
+        let train = try DMatrix(trainInput, labels: Array(y[0..<ReferenceData.train]))
+        let range = ReferenceData.train..<(ReferenceData.train + ReferenceData.validation)
+        let val = try DMatrix(ReferenceData.input(x, range), labels: Array(y[range]))
+        let sample = try DMatrix(trainInput.strided(3), labels: Array(stride(from: 0, to: ReferenceData.train, by: 3).map { y[$0] }))
+        let settings = ReferenceData.settings(.binaryLogistic)
+        let full = try BoostingTrainer.fit(settings, train: train, validation: val)
+        let sampled = try BoostingTrainer.fit(settings, train: train, validation: val, trainLossRows: sample)
+        #expect(try full.booster.save() == sampled.booster.save())
+        #expect(full.history.map(\.validationLoss) == sampled.history.map(\.validationLoss))
+        #expect(full.history.map(\.trainLoss) != sampled.history.map(\.trainLoss))
+    }
 }

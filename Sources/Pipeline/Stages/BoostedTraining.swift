@@ -29,11 +29,11 @@ struct BoostedTraining {
     func run(blueprint: GBDTBlueprint, zeroIsMissing: [Bool], train: SplitBlocks, validation: SplitBlocks,
              progress: @escaping (BoostingRound) -> Void) throws -> Outcome {
         if !force, finishedIsTrusted, try existingFingerprint() == fingerprint { return .reused }
-        let trainRows = try Self.matrix(train, zeroIsMissing: zeroIsMissing)
-        let validationRows = try Self.matrix(validation, zeroIsMissing: zeroIsMissing)
+        let (trainRows, trainSample) = try Self.matrices(train, zeroIsMissing: zeroIsMissing, sample: Self.trainLossRows)
+        let (validationRows, _) = try Self.matrices(validation, zeroIsMissing: zeroIsMissing, sample: nil)
         let result: BoostingResult
         do {
-            result = try BoostingTrainer.fit(blueprint.boosting, train: trainRows, validation: validationRows,
+            result = try BoostingTrainer.fit(blueprint.boosting, train: trainRows, validation: validationRows, trainLossRows: trainSample,
                                              shouldStop: { Interruption.requested }, progress: progress)
         } catch let e as BoostingError {
             if case .interrupted = e { throw e }  // the runner says what the next run does
@@ -48,9 +48,14 @@ struct BoostedTraining {
         return .trained(result, file.trees, rows: trainRows.rows)
     }
 
-    /// The rows of `blocks` with their (single task's) labels, as XGBoost takes them; read
-    /// block by block, so the dense rows are never all in memory at once.
-    static func matrix(_ blocks: SplitBlocks, zeroIsMissing: [Bool]) throws -> DMatrix {
+    /// The training loss of every round is taken on at most this many training rows: every
+    /// k-th labelled training row when there are more (all of them up to this).
+    static let trainLossRows = 20_000
+
+    /// The rows of `blocks` with their (single task's) labels, as XGBoost takes them, read
+    /// block by block so the dense rows are never all in memory at once; and, when `sample`
+    /// is given and there are more rows, every k-th of them, at most `sample` (else nil).
+    static func matrices(_ blocks: SplitBlocks, zeroIsMissing: [Bool], sample: Int?) throws -> (DMatrix, DMatrix?) {
         var input = BoosterInput(zeroIsMissing: zeroIsMissing)
         for b in 0..<blocks.blockCount { input.append(try blocks.block(b).x) }
         let labels: [Float]
@@ -58,7 +63,10 @@ struct BoostedTraining {
         case .classes(let c): labels = c.map(Float.init)
         case .values(let v): labels = v
         }
-        return try DMatrix(input, labels: labels)
+        guard let sample, input.rows > sample else { return (try DMatrix(input, labels: labels), nil) }
+        let step = (input.rows + sample - 1) / sample
+        let sampled = try DMatrix(input.strided(step), labels: Array(stride(from: 0, to: labels.count, by: step).map { labels[$0] }))
+        return (try DMatrix(input, labels: labels), sampled)
     }
 
     /// Says on the console what `run` did and records a boosted member's timings.
