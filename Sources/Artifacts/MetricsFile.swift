@@ -178,7 +178,8 @@ public struct ShipChoice: Equatable, Sendable, Codable {
     public var student: String
     public var validationScore: Double
     public var parameters: Int
-    /// Parameters of every teacher member together (nil without teachers).
+    /// Parameters of every teacher member together (gradient-boosted members: their tree
+    /// nodes, see `ModelEvaluation.parameters`; nil without teachers).
     public var ensembleParameters: Int?
 
     public init(student: String, validationScore: Double, parameters: Int, ensembleParameters: Int?) {
