@@ -24,6 +24,7 @@ public struct ArtifactLayout: Sendable, Equatable {
     public var timings: String { path("timings.json") }
     public var dataset: String { path("data/dataset.h5") }
     public var softTargets: String { path("soft-targets.h5") }
+    public var transfer: String { path("transfer.h5") }
     public var metrics: String { path("report/metrics.json") }
     public var reportMarkdown: String { path("report/report.md") }
     public var checkpoints: String { path("checkpoints") }

@@ -46,21 +46,31 @@ extension StageDefinition {
             s.set("soft_targets.temperature", spec.softTargets.temperature)
             stages.append(StageDefinition(name: .softTargets, params: s.values, inputs: [layout.dataset] + memberFiles,
                                           outputs: [layout.softTargets], upstream: [.prepare, .teachers]))
+            if let transfer = spec.transfer {
+                var x = Params()
+                x.set("seed", spec.seed)
+                x.set("transfer.multiplier", transfer.multiplier); x.set("transfer.noise", transfer.noise)
+                x.set("transfer.resample", transfer.resample); x.set("transfer.munge", transfer.munge); x.set("transfer.mixup", transfer.mixup)
+                stages.append(StageDefinition(name: .transfer, params: x.values, inputs: [layout.dataset] + memberFiles,
+                                              outputs: [layout.transfer], upstream: [.prepare, .teachers]))
+            }
         }
         for student in spec.students {
             var q = Params()
             q.set("seed", spec.seed)
             q.student(student)
             let distills = student.distill == .soft && hasTeachers
+            let transfers = distills && student.transfer && spec.transfer != nil
+            q.set("students.\(student.name).transfer", transfers)
             if distills {
                 // The student's own temperature and combination, or the pipeline's.
                 q.set("students.\(student.name).temperature", student.temperature ?? spec.softTargets.temperature)
                 q.set("students.\(student.name).combine", (student.combine ?? spec.softTargets.combine).rawValue)
             }
             stages.append(StageDefinition(name: .student(student.name), params: q.values,
-                                          inputs: [layout.dataset] + (distills ? [layout.softTargets] : []),
+                                          inputs: [layout.dataset] + (distills ? [layout.softTargets] : []) + (transfers ? [layout.transfer] : []),
                                           outputs: (0..<student.replicates).map { layout.student(student.name, replicate: $0) },
-                                          upstream: distills ? [.prepare, .softTargets] : [.prepare]))
+                                          upstream: (distills ? [.prepare, .softTargets] : [.prepare]) + (transfers ? [.transfer] : [])))
         }
         var e = Params()
         e.set("soft_targets.combine", spec.softTargets.combine.rawValue)

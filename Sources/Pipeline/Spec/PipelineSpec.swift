@@ -20,6 +20,8 @@ public struct PipelineSpec: Equatable, Sendable {
     /// One entry per task that has a teacher ensemble, in task order.
     public var teachers: [TeacherSpec]
     public var softTargets: SoftTargetSpec
+    /// The transfer set, when the file has `transfer:` (and teachers).
+    public var transfer: TransferSpec?
     /// Student variants in file order (names are unique).
     public var students: [StudentSpec]
 
@@ -232,6 +234,8 @@ public struct StudentSpec: Equatable, Sendable {
     /// How α moves over training: `constant`, or `linear` from 1 (teachers only) to 0 (labels
     /// only), teacher annealing as in Clark et al. 2019.
     public var alphaSchedule: AlphaSchedule = .constant
+    /// Whether the student also learns the teachers' targets on the transfer set.
+    public var transfer = false
     public enum AlphaSchedule: String, Equatable, Sendable, CaseIterable { case constant, linear }
 
     public init(name: String, architecture: Architecture, hidden: [Int], dropout: Double, distill: Distill,

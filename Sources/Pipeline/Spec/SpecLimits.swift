@@ -27,6 +27,8 @@ enum SpecLimits {
     /// Epochs of learning-rate warm-up, and between learning-rate steps.
     static let warmupEpochs = 0...1_000_000
     static let stepEpochs = 1...1_000_000
+    /// Augmented transfer rows per training row.
+    static let transferMultiplier = 1...100
 }
 
 /// The memory a network needs while it trains, estimated from its shape, so that a size the

@@ -71,6 +71,26 @@ public struct StudentStage {
                 val.targets[t].soft = standardised(s.targets(s.validationMemberOutputs, combine: combine, temperature: Float(temperature)))
             }
         }
+        // Transfer rows: no labels, the teachers' targets at this student's T and combination.
+        var learnFrom: RowBlocks = train
+        if student.transfer, student.distill == .soft, spec.transfer != nil {
+            let outputs = try TransferFile.readOutputs(from: context.layout.transfer)
+            let rows = try SplitRows(path: context.layout.transfer, split: "transfer")
+            let targets = dataset.tasks.map { info -> TaskTargets in
+                let missing: TaskTargets.Labels = info.kind == .classification
+                    ? .classes([Int32](repeating: -1, count: rows.rows)) : .values([Float](repeating: .nan, count: rows.rows))
+                guard let t = outputs.first(where: { $0.name == info.name }) else { return TaskTargets(labels: missing) }
+                var q = info.kind == .classification
+                    ? Ensemble.probabilities(memberLogits: t.members, combine: combine, temperature: Float(temperature))
+                    : Ensemble.meanPrediction(t.members)
+                if info.kind == .regression {
+                    for i in 0..<q.count { q.storage[i] = (q.storage[i] - Float(info.labelMean)) / Float(info.labelStd) }
+                }
+                return TaskTargets(labels: missing, soft: q)
+            }
+            learnFrom = ConcatenatedBlocks([train, SplitBlocks(source: rows, selection: nil, targets: targets)])
+            context.console.info("  learning the teachers' targets on \(rows.rows) transfer rows too")
+        }
         let names = dataset.tasks.map(\.name)
         let blueprint = Self.blueprint(student, inputs: dataset.features.count, tasks: dataset.tasks.map(\.head))
         let taskWeights = Self.taskWeights(student, tasks: dataset.tasks, train: train)
@@ -78,13 +98,13 @@ public struct StudentStage {
         context.console.info("  \(student.architecture.rawValue), \(student.distill == .soft ? "distilling (α \(student.alphaSchedule == .linear ? "1 → 0" : "\(student.alpha)"), T \(temperature), \(combine.rawValue))" : "hard labels only"), task weights \(student.taskWeighting.rawValue): \(weights); \(student.batching.rawValue) batches; \(student.replicates) replicate\(student.replicates == 1 ? "" : "s")")
         // Replicates are independent units: each has its own seed, checkpoint and file.
         try WorkerPool.run(count: student.replicates, jobs: jobs) { k in
-            try trainReplicate(k, blueprint: blueprint, taskWeights: taskWeights, temperature: temperature, train: train,
+            try trainReplicate(k, blueprint: blueprint, taskWeights: taskWeights, temperature: temperature, train: learnFrom,
                                validation: val, names: names)
         }
     }
 
     /// Trains (or reuses) replicate `k`: the seed shared by replicate k of every student.
-    func trainReplicate(_ k: Int, blueprint: NetworkBlueprint, taskWeights: [Float], temperature: Double, train: SplitBlocks,
+    func trainReplicate(_ k: Int, blueprint: NetworkBlueprint, taskWeights: [Float], temperature: Double, train: RowBlocks,
                         validation: SplitBlocks, names: [String]) throws {
         let spec = context.spec
         let seed = Seeds.student(spec, replicate: k)
