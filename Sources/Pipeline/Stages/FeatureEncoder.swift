@@ -17,7 +17,7 @@ struct FeatureEncoder {
     let missingPolicy: MissingFeaturePolicy
     let file: String
 
-    static let otherCategory = "<other>"
+    static let otherCategory = Preprocessing.otherCategory
 
     static func meanStd(_ v: [Double]) -> (Double, Double) {
         guard !v.isEmpty else { return (0, 1) }

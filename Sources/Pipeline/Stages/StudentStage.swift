@@ -74,7 +74,8 @@ public struct StudentStage {
         let training = CheckpointedTraining(
             context: context, role: "student", name: student.name, seed: seed, fingerprint: fingerprint,
             checkpointPath: context.layout.studentCheckpoint(student.name), finalPath: context.layout.student(student.name),
-            force: force, finishedIsTrusted: isTrusted(context.layout.student(student.name)))
+            force: force, finishedIsTrusted: isTrusted(context.layout.student(student.name)),
+            preprocessing: Preprocessing(spec: spec, dataset: dataset, taskIndices: all))
         let outcome = try training.run(network: net, settings: settings, train: train, validation: val) { record in
             let metrics = zip(names, record.validationMetrics).map { "\($0) \(Format.fixed($1, 3))" }.joined(separator: " ")
             context.console.progress("  \(student.name)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val \(metrics)  \(Format.count(record.examplesPerSecond)) ex/s")
