@@ -72,6 +72,9 @@ let package = Package(
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "NN", "Tensor"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Artifacts", "HDF5", "MultiTask", "Tensor"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Artifacts", "MultiTask", "NN", "Tensor"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Predict", "Pipeline", "Artifacts", "Metrics", "HDF5"],
+                    exclude: ["check_export.py"]),
+        .testTarget(name: "PredictTests", dependencies: ["Predict", "Pipeline", "Artifacts", "Tabular", "MultiTask", "Metrics", "Tensor", "HDF5"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Artifacts", "HDF5"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]

@@ -24,7 +24,7 @@ public enum ONNX {
             if !docString.isEmpty { w.string(6, docString) }      // doc_string
             w.message(7) { graph.encode(into: &$0) }              // graph
             for o in opsets {                                     // opset_import (OperatorSetIdProto)
-                w.message(8) { if !o.domain.isEmpty { $0.string(1, o.domain) }; $0.int(2, o.version) }
+                w.message(8) { $0.string(1, o.domain); $0.int(2, o.version) }
             }
             for m in metadata { w.message(14) { $0.string(1, m.key); $0.string(2, m.value) } }   // metadata_props
             return w.bytes
