@@ -32,10 +32,13 @@ func mtkd(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocati
     return r.out
 }
 
+/// The Python the checks run with (`PYTHON`, as scripts/test uses, else python3).
+let python = ProcessInfo.processInfo.environment["PYTHON"] ?? "python3"
+
 /// Whether python3 can import what the checks need. `scripts/test` installs it (quietly, from
 /// PyPI) and sets MTKD_REQUIRE_PYTHON_CHECKS=1, so CI fails rather than skips without it.
 let pythonChecks: (available: Bool, required: Bool) = {
-    let probe = try? run("/usr/bin/env", ["python3", "-c", "import onnx, onnxruntime, safetensors, numpy"])
+    let probe = try? run("/usr/bin/env", [python, "-c", "import onnx, onnxruntime, safetensors, numpy"])
     return (probe?.code == 0, ProcessInfo.processInfo.environment["MTKD_REQUIRE_PYTHON_CHECKS"] == "1")
 }()
 

@@ -76,12 +76,12 @@ import Testing
         }
 
         guard pythonChecks.available else {
-            if pythonChecks.required { Issue.record("python3 cannot import onnx, onnxruntime, safetensors and numpy; scripts/setup installs them") }
+            if pythonChecks.required { Issue.record("python3 cannot import onnx, onnxruntime, safetensors and numpy; scripts/test installs them") }
             return
         }
         let manifest = folder + "/cases.json"
         try JSONSerialization.data(withJSONObject: cases).write(to: URL(fileURLWithPath: manifest))
-        let check = try run("/usr/bin/env", ["python3", checkScript, manifest])
+        let check = try run("/usr/bin/env", [python, checkScript, manifest])
         #expect(check.code == 0, "\(check.out)\(check.err)")
         #expect(check.out.split(separator: "\n").filter { $0.hasPrefix("OK ") }.count == cases.count, "\(check.out)")
     }
