@@ -15,36 +15,33 @@ import Tensor
 public final class CSVPredictionWriter: PredictionSink {
     private let output: OutputFile
     private let tasks: [Predictor.Task]
-    private let keep: [Int]
     /// Per task and class: the class name as CSV bytes (quoted if needed).
     private let classCells: [[[UInt8]]]
     private var buffer: [UInt8] = []
 
     /// - Parameters:
     ///   - path: the output file (written under a temporary name, renamed when finished); nil: standard output
-    ///   - keep: (name, index in the input) of the columns carried through
-    public init(path: String?, tasks: [Predictor.Task], keep: [(name: String, column: Int)]) throws {
+    ///   - keep: the names of the columns carried through
+    public init(path: String?, tasks: [Predictor.Task], keep: [String]) throws {
         output = try OutputFile(path: path)
         self.tasks = tasks
-        self.keep = keep.map(\.column)
         classCells = tasks.map { $0.classes.map { Array(Self.cell($0).utf8) } }
-        let header = (keep.map(\.name) + PredictionColumns.names(tasks)).map(Self.cell).joined(separator: ",") + "\n"
+        let header = (keep + PredictionColumns.names(tasks)).map(Self.cell).joined(separator: ",") + "\n"
         buffer.append(contentsOf: header.utf8)
     }
 
     public func write(_ block: PredictedBlock) throws {
-        let table = block.input
-        let n = table.rowCount
+        let n = block.rows
         let predicted = zip(tasks, block.outputs).map { task, out in
             task.kind == .classification ? Metrics.argmax(probabilities: out.storage, classCount: out.cols) : []
         }
         buffer.reserveCapacity(buffer.count + n * (16 + 12 * block.outputs.reduce(0) { $0 + $1.cols }))
         for r in 0..<n {
             var first = true
-            for c in keep {
+            for column in block.kept {
                 if !first { buffer.append(0x2C) }
                 first = false
-                buffer.append(contentsOf: Self.cell(table.string(row: r, column: c)).utf8)
+                buffer.append(contentsOf: Self.cell(column[r]).utf8)
             }
             for (t, task) in tasks.enumerated() {
                 let out = block.outputs[t]

@@ -1,12 +1,13 @@
 import Tabular
 import Tensor
 
-/// One block of predictions: the input rows and, per task, the predictor's outputs.
+/// One batch of predictions: per task the predictor's outputs, and the kept input columns.
 public struct PredictedBlock {
-    /// The block's input rows (kept columns are copied from here).
-    public var input: CSVTable
     /// Per task (N, C) probabilities or (N, 1) values in label units.
     public var outputs: [Matrix]
+    /// Per kept column, the N cells' text.
+    public var kept: [[String]]
+    public var rows: Int { outputs.first?.rows ?? 0 }
 }
 
 /// Where predictions go, block after block; `finish` completes the output (nothing is left

@@ -73,14 +73,19 @@ public final class Predictor {
         networks = .ensembles(members, combine)
     }
 
+    /// Rows per forward pass: `MultiTaskNetwork.predict`'s default, which the evaluation uses.
+    /// Matrix products round a row's sums depending on where it falls in a batch, so the same
+    /// batches give the evaluation's outputs to the bit.
+    public static let batchRows = 1024
+
     /// x (N, inputs) → per task (N, C) class probabilities, or (N, 1) values in label units.
     public func predict(_ x: Matrix) -> [Matrix] {
         switch networks {
         case .single(let net):
-            return zip(net.predict(x), tasks).map { Self.finish($0, $1) }
+            return zip(net.predict(x, batchSize: Self.batchRows), tasks).map { Self.finish($0, $1) }
         case .ensembles(let members, let combine):
             return zip(members, tasks).map { nets, task in
-                let outputs = nets.map { $0.predict(x)[0] }
+                let outputs = nets.map { $0.predict(x, batchSize: Self.batchRows)[0] }
                 if task.kind == .classification {
                     return Ensemble.probabilities(memberLogits: outputs, combine: combine, temperature: 1)
                 }

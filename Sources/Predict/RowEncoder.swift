@@ -6,6 +6,10 @@ import Tensor
 /// `prepare` encoded the training rows: numeric `Float((x − mean) / std)` computed in double,
 /// categorical one-hot over the training vocabulary.
 ///
+/// Two steps: `decode` parses a block's cells into typed columns (numbers, category slots) and
+/// checks them; `encode` writes the input rows. (`PredictionRun` times them as parsing and
+/// encoding.)
+///
 /// - Unseen category: the `<other>` input when the vocabulary has one, else all zeros (as
 ///   training treated categories outside the vocabulary).
 /// - Missing cell (a `missing_values` token): imputed — 0 for numeric (the training mean), all
@@ -16,8 +20,16 @@ import Tensor
 public struct RowEncoder {
     enum Plan {
         case numeric(column: Int, mean: Double, std: Double)
-        /// `slots`: vocabulary → input offset within the block; `other`: offset of `<other>`.
+        /// `slots`: vocabulary → input offset within the block; `other`: offset of `<other>` (−1: none).
         case categorical(column: Int, slots: [String: Int32], other: Int32)
+    }
+
+    /// One block's cells as typed columns, in feature order.
+    public struct Decoded {
+        public var rows = 0
+        /// Per feature: numeric values (NaN = missing, imputed), or categorical input slots (−1 = none).
+        var numbers: [[Double]] = []
+        var slots: [[Int32]] = []
     }
 
     public let preprocessing: Preprocessing
@@ -58,60 +70,93 @@ public struct RowEncoder {
         width = offset
     }
 
-    /// Encodes every row of `table` into `x` (resized to rows × width; its buffer is reused).
-    /// - Throws: `PredictError.badInput` naming the file, line and column of the first bad cell.
+    /// `decode` then `encode`: every row of `table` into `x` (resized to rows × width).
     public func encode(_ table: CSVTable, into x: inout Matrix) throws {
-        let n = table.rowCount, w = width
-        x.resize(rows: n, cols: w)
-        x.fill(0)
-        for (plan, offset, name) in plans {
+        let decoded = try decode(table)
+        x.resize(rows: decoded.rows, cols: width)
+        encode(decoded, rows: 0..<decoded.rows, into: &x, at: 0)
+    }
+
+    /// The block's feature cells parsed and checked.
+    /// - Throws: `PredictError.badInput` naming the file, line and column of the first bad cell.
+    public func decode(_ table: CSVTable) throws -> Decoded {
+        let n = table.rowCount
+        var out = Decoded(rows: n, numbers: [], slots: [])
+        out.numbers.reserveCapacity(plans.count)
+        out.slots.reserveCapacity(plans.count)
+        for (plan, _, name) in plans {
             switch plan {
-            case .numeric(let column, let mean, let std):
+            case .numeric(let column, _, _):
                 let values: [Double]
                 do { values = try table.numericColumn(column) } catch let e as CSVError {
                     throw PredictError.badInput(e.errorDescription ?? "\(e)")
                 }
+                // Non-finite values are refused, but for missing cells (NaN) of a model that imputes them:
+                // infinities, the text "nan", and missing cells of a drop-row model.
                 var bad: Int? = nil
-                x.storage.withUnsafeMutableBufferPointer { p in
-                    values.withUnsafeBufferPointer { v in
-                        var o = offset
-                        for r in 0..<n {
-                            let value = v[r]
-                            if value.isFinite {
-                                p[o] = Float((value - mean) / std)
-                            } else if value.isNaN && imputesMissing {
-                                // Missing (or the text "nan", told apart below): the training mean, 0.
-                                if bad == nil, !table.isMissing(row: r, column: column) { bad = r }
-                            } else if bad == nil {
-                                bad = r
-                            }
-                            o += w
-                        }
+                values.withUnsafeBufferPointer { v in
+                    for r in 0..<n where !v[r].isFinite {
+                        if v[r].isNaN && imputesMissing && table.isMissing(row: r, column: column) { continue }
+                        bad = r
+                        break
                     }
                 }
                 if let r = bad { throw badCell(table, row: r, column: column, name: name) }
+                out.numbers.append(values)
+                out.slots.append([])
             case .categorical(let column, let slots, let other):
                 let (codes, categories) = table.categoricalColumn(column)
-                let slot = categories.map { slots[$0] ?? other }   // per code of this block
+                let slotOfCode = categories.map { slots[$0] ?? other }
+                var rowSlots = [Int32](repeating: -1, count: n)
                 var missingRow: Int? = nil
-                x.storage.withUnsafeMutableBufferPointer { p in
+                rowSlots.withUnsafeMutableBufferPointer { out in
                     codes.withUnsafeBufferPointer { codes in
-                        slot.withUnsafeBufferPointer { slot in
-                            var o = offset
+                        slotOfCode.withUnsafeBufferPointer { slot in
                             for r in 0..<n {
                                 let code = codes[r]
-                                if code >= 0 {
-                                    let s = slot[Int(code)]
-                                    if s >= 0 { p[o + Int(s)] = 1 }
-                                } else if !imputesMissing && missingRow == nil {
-                                    missingRow = r
-                                }
-                                o += w
+                                if code >= 0 { out[r] = slot[Int(code)] } else if missingRow == nil && !imputesMissing { missingRow = r }
                             }
                         }
                     }
                 }
                 if let r = missingRow { throw badCell(table, row: r, column: column, name: name) }
+                out.numbers.append([])
+                out.slots.append(rowSlots)
+            }
+        }
+        return out
+    }
+
+    /// Writes the input rows of `rows` of a decoded block into rows `row0…` of `x` (which must
+    /// have room for them and `width` columns); those rows are overwritten entirely.
+    public func encode(_ block: Decoded, rows: Range<Int>, into x: inout Matrix, at row0: Int) {
+        let w = width
+        precondition(x.cols == w && row0 + rows.count <= x.rows, "the input rows do not fit")
+        x.storage.withUnsafeMutableBufferPointer { all in
+            let p = all.baseAddress! + row0 * w
+            p.update(repeating: 0, count: rows.count * w)
+            for (k, (plan, offset, _)) in plans.enumerated() {
+                switch plan {
+                case .numeric(_, let mean, let std):
+                    block.numbers[k].withUnsafeBufferPointer { v in
+                        var o = offset
+                        for r in rows {
+                            let value = v[r]
+                            // Missing (NaN, checked by decode): the training mean, 0 after standardising.
+                            if !value.isNaN { p[o] = Float((value - mean) / std) }
+                            o &+= w
+                        }
+                    }
+                case .categorical:
+                    block.slots[k].withUnsafeBufferPointer { s in
+                        var o = offset
+                        for r in rows {
+                            let slot = s[r]
+                            if slot >= 0 { p[o &+ Int(slot)] = 1 }
+                            o &+= w
+                        }
+                    }
+                }
             }
         }
     }

@@ -44,10 +44,14 @@ struct PredictCommand: ParsableCommand {
     @Flag(name: .customLong("impute-missing"), help: "Impute missing cells even for a drop-row model.")
     var imputeMissing = false
 
-    @Flag(name: .long, help: "Print the rows and the seconds spent reading, encoding, predicting and writing (JSON) on standard error.")
+    @Option(name: .long, help: "OpenBLAS threads for the network's matrix products.")
+    var threads: Int = 1
+
+    @Flag(name: .long, help: "Print the rows and the seconds spent reading (and parsing), encoding, predicting and writing (JSON) on standard error.")
     var timings = false
 
     func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if pipeline == nil {
             guard files.count == 2 else { throw ValidationError("expected MODEL.h5 INPUT.csv (or --pipeline P.yaml with --student NAME or --teachers, and INPUT.csv)") }
             guard student == nil, !teachers, artifacts == nil else { throw ValidationError("--student, --teachers and --artifacts go with --pipeline") }
@@ -61,7 +65,8 @@ struct PredictCommand: ParsableCommand {
         try CLIError.handle {
             let predictor = try makePredictor()
             let input = files.last!
-            let run = PredictionRun(predictor: predictor, keep: keep, imputeMissing: imputeMissing)
+            var run = PredictionRun(predictor: predictor, keep: keep, imputeMissing: imputeMissing)
+            run.threads = threads
             let result: PredictionRun.Timings
             do {
                 result = try run.run(input: input) { kept in

@@ -62,6 +62,7 @@ import Testing
             let predictions = folder + "/\(name.replacingOccurrences(of: "/", with: "-")).csv"
             try mtkd(["predict", path, testCSV, "-o", predictions])
             try expectReportedMetrics(of: name, predictions: predictions, report: report, data: data, test: test)
+            try expectEvaluationOutputs(of: model, predictions: predictions, dataset: data, path: layout.dataset)
             let base = folder + "/" + name.replacingOccurrences(of: "/", with: "-")
             try mtkd(["export", path, "--format", "onnx", "-o", base + ".onnx"])
             try mtkd(["export", path, "--format", "safetensors", "-o", base + ".safetensors"])
@@ -110,6 +111,33 @@ import Testing
                 #expect(abs(rmse - reported) <= 1e-5 * max(1, reported), "\(name) \(taskName) RMSE \(rmse) vs \(reported)",
                         sourceLocation: sourceLocation)
             }
+        }
+    }
+
+    /// `mtkd predict`'s numbers are the evaluation's to the bit: the network on /test/x in the
+    /// evaluation's batches, softmax (or label units), printed as the shortest f32 text.
+    private func expectEvaluationOutputs(of model: ModelFile, predictions: String, dataset: PreparedDataset, path: String,
+                                         sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let outputs = try dataset.blocks("test", tasks: [], path: path).predict(try model.makeNetwork())
+        let rows = try lines(predictions).map(cells)
+        let column = Dictionary(rows[0].enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        for (task, out) in zip(try #require(model.preprocessing).tasks, outputs) {
+            let expected: [[String]]
+            let printed: [[String]]
+            switch task.kind {
+            case .classification:
+                let p = Predictor.finish(out, task)
+                expected = (0..<p.rows).map { r in p.row(r).map(\.description) }
+                let columns = task.classes.map { column[PredictionColumns.probability(task.name, $0)]! }
+                printed = rows.dropFirst().map { row in columns.map { row[$0] } }
+            case .regression:
+                let v = Predictor.finish(out, task)
+                expected = v.storage.map { [$0.description] }
+                printed = rows.dropFirst().map { [$0[column[task.name]!]] }
+            }
+            let differing = zip(expected, printed).filter { $0 != $1 }.count
+            #expect(differing == 0, "\(model.name) \(task.name): \(differing) of \(expected.count) rows differ from the evaluation's outputs",
+                    sourceLocation: sourceLocation)
         }
     }
 
