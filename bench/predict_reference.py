@@ -34,6 +34,7 @@ def main() -> None:
     ap.add_argument("--model", required=True)
     ap.add_argument("--input", required=True)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--check", help="mtkd predict's CSV output for the same input: compared with onnxruntime's outputs")
     args = ap.parse_args()
 
     meta = {p.key: p.value for p in onnx.load(args.model, load_external_data=False).metadata_props}
@@ -58,7 +59,7 @@ def main() -> None:
         frame = pd.read_csv(args.input, **read_options)
         t1 = time.perf_counter()
         feeds = {col: frame[col].to_numpy(np.float32).reshape(-1, 1) for col in numeric}
-        feeds.update({col: frame[col].str.strip().to_numpy(object).reshape(-1, 1) for col in categorical})
+        feeds.update({col: frame[col].str.strip().to_numpy(object).reshape(-1, 1) for col in categorical})   # cells trimmed, as mtkd reads them
         t2 = time.perf_counter()
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
@@ -75,6 +76,19 @@ def main() -> None:
                   "rows_per_second_after_parsing": rows / (t4 - t1), "run_rows_per_second": rows / (t4 - t3)}
         if best is None or result["seconds"] < best["seconds"]:
             best = result
+    if args.check:   # outside the timing: do both sides compute the same predictions?
+        theirs = pd.read_csv(args.check, dtype=str, keep_default_na=False)
+        diff, disagree = 0.0, 0
+        names = [o.name for o in session.get_outputs()]
+        results = dict(zip(names, outputs))
+        for t in pre["tasks"]:
+            if t["kind"] == "classification":
+                ours = theirs[[f"{t['name']}:p({c})" for c in t["classes"]]].to_numpy(np.float64)
+                disagree += int((results[t["name"] + ":class"][:, 0] != theirs[t["name"]].to_numpy()).sum())
+            else:
+                ours = theirs[[t["name"]]].to_numpy(np.float64)
+            diff = max(diff, float(np.max(np.abs(results[t["name"]] - ours) / np.maximum(1, np.abs(ours)))))
+        best.update(check_max_relative_difference=diff, check_class_disagreements=disagree)
     best.update(rows=rows, repeats=args.repeats, pandas=pd.__version__, onnxruntime=ort.__version__,
                 numpy=np.__version__, python=sys.version.split()[0])
     print(json.dumps(best))

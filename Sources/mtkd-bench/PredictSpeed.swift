@@ -47,7 +47,8 @@ enum PredictSpeed: Measure {
                 throw BenchError("mtkd predict --timings printed no JSON; see \(run.log)")
             }
             ours.append((run, timings))
-            let reference = try bench.pythonJSON("predict_reference.py", ["--model", onnx, "--input", input, "--repeats", "1"])
+            let reference = try bench.pythonJSON("predict_reference.py", ["--model", onnx, "--input", input, "--repeats", "1",
+                                                                          "--check", "\(folder)/mtkd.csv"])
             theirs.append(reference)
             bench.log("  round \(round): mtkd \(Format.number(run.wallSeconds)) s; pandas + onnxruntime \(Format.number(reference["seconds"]?.double ?? .nan)) s")
         }
@@ -59,6 +60,12 @@ enum PredictSpeed: Measure {
             throw BenchError("incomplete timings: \(best.timings) / \(reference)")
         }
         guard reference["rows"]?.double == rows else { throw BenchError("mtkd predicted \(rows) rows, the reference \(reference["rows"] ?? .null)") }
+        // Both sides must predict the same thing (checked outside the timings on every round).
+        let difference = theirs.compactMap { $0["check_max_relative_difference"]?.double }.max() ?? .nan
+        let disagreements = theirs.compactMap { $0["check_class_disagreements"]?.double }.max() ?? .nan
+        guard difference <= 1e-5, disagreements == 0 else {
+            throw BenchError("mtkd and onnxruntime disagree: max relative difference \(difference), \(disagreements) predicted classes")
+        }
         let label = "pandas \(reference["pandas"]?.string ?? "?") + onnxruntime \(reference["onnxruntime"]?.string ?? "?"), 1 thread"
         let details: JSONValue = ["rows": .number(rows), "model": .string(model), "onnx": .string(onnx),
                                   "mtkd": ["run": best.run.json, "timings": best.timings,
@@ -71,7 +78,8 @@ enum PredictSpeed: Measure {
         let referencePhases = [("read_csv", "read_seconds"), ("feeds", "feed_seconds"), ("session", "session_seconds"), ("run", "run_seconds")]
             .map { "\($0.0) \(Format.number(reference[$0.1]?.double ?? .nan)) s" }
         let notes = ["predict: mtkd \(phases.joined(separator: ", ")) (in a \(Format.number(best.run.wallSeconds)) s process); "
-                     + "pandas + onnxruntime \(referencePhases.joined(separator: ", "))"]
+                     + "pandas + onnxruntime \(referencePhases.joined(separator: ", ")); both predict the same: "
+                     + String(format: "max relative difference %.1e, ", difference) + "\(Int(disagreements)) classes differ"]
         return [
             Measurement(measure: name, key: "end-to-end", title: "predict census test CSV end to end (s)", unit: "s",
                         mtkd: best.run.wallSeconds, reference: referenceSeconds, referenceLabel: label,
