@@ -40,7 +40,7 @@ let package = Package(
         // Multi-task networks and their trainer.
         .target(name: "MultiTask", dependencies: ["NN", "Tensor", "Metrics"], swiftSettings: optimised),
         // The schemas of every artifact file, written in one place.
-        .target(name: "Artifacts", dependencies: ["HDF5", "Tensor", "NN", "MultiTask"]),
+        .target(name: "Artifacts", dependencies: ["HDF5", "Tensor", "NN", "MultiTask", .product(name: "Crypto", package: "swift-crypto")]),
         // What an artifact holds and means (`mtkd inspect`); reads files only.
         .target(name: "Inspect", dependencies: ["Artifacts", "HDF5", "Metrics", "MultiTask", "NN", "Tensor",
                                                 .product(name: "Crypto", package: "swift-crypto")]),

@@ -8,7 +8,7 @@ import Foundation
 /// data/dataset.h5                   prepared splits
 /// teachers/<task>/member-<k>.h5     one teacher ensemble member
 /// soft-targets.h5                   the ensembles' logits and targets on the training split
-/// students/<variant>.h5             one trained student
+/// students/<variant>/replicate-<k>.h5  one trained student (replicate k = 0, 1, …)
 /// report/metrics.json, report.md    evaluation
 /// checkpoints/…                     in-progress training state (removed when a stage completes)
 /// ```
@@ -30,8 +30,12 @@ public struct ArtifactLayout: Sendable, Equatable {
 
     public func teacherMember(task: String, member: Int) -> String { path("teachers/\(task)/member-\(member).h5") }
     public func teacherCheckpoint(task: String, member: Int) -> String { path("checkpoints/teachers/\(task)/member-\(member).h5") }
-    public func student(_ variant: String) -> String { path("students/\(variant).h5") }
-    public func studentCheckpoint(_ variant: String) -> String { path("checkpoints/students/\(variant).h5") }
+    public func student(_ variant: String, replicate: Int = 0) -> String { path("students/\(variant)/replicate-\(replicate).h5") }
+    public func studentCheckpoint(_ variant: String, replicate: Int = 0) -> String {
+        path("checkpoints/students/\(variant)/replicate-\(replicate).h5")
+    }
+    /// "kd/replicate-0": how files, messages and metrics name one replicate of a student.
+    public static func replicateName(_ variant: String, _ replicate: Int) -> String { "\(variant)/replicate-\(replicate)" }
 
     /// A path relative to the root, for messages and the lock file.
     public func relative(_ absolute: String) -> String {

@@ -23,14 +23,20 @@ public enum AtomicWrite {
     public static func write<T>(to path: String, durable: Bool = true, _ body: (String) throws -> T) throws -> T {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw ArtifactError(path: dir, "cannot create the folder: \(FileSystemError.reason(error) ?? "\(error)")")
+        }
         let temp = (dir as NSString).appendingPathComponent("\(marker)\(getpid())-\(url.lastPathComponent)")
-        if FileManager.default.fileExists(atPath: temp) { try FileManager.default.removeItem(atPath: temp) }
+        if FileManager.default.fileExists(atPath: temp) {
+            do { try FileManager.default.removeItem(atPath: temp) } catch {
+                throw ArtifactError(path: temp, "cannot remove: \(FileSystemError.reason(error) ?? "\(error)")")
+            }
+        }
         do {
             let result = try body(temp)
             if durable { try syncFile(temp) }
             guard rename(temp, path) == 0 else {
-                throw ArtifactError(path: path, "cannot move the finished file into place: \(String(cString: strerror(errno)))")
+                throw ArtifactError(path: path, "cannot move the finished file into place: \(FileSystemError.reason(errno: errno))")
             }
             return result
         } catch {
@@ -41,14 +47,18 @@ public enum AtomicWrite {
 
     /// Writes `data` atomically.
     public static func write(_ data: Data, to path: String) throws {
-        try write(to: path) { temp in try data.write(to: URL(fileURLWithPath: temp)) }
+        try write(to: path) { temp in
+            do { try data.write(to: URL(fileURLWithPath: temp)) } catch {
+                throw ArtifactError(path: path, "cannot write: \(FileSystemError.reason(error) ?? "\(error)")")
+            }
+        }
     }
 
     /// Flushes a file's content to disk so a rename after a crash never exposes an empty file.
     public static func syncFile(_ path: String) throws {
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw ArtifactError(path: path, "cannot open to sync: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw ArtifactError(path: path, "cannot open to sync: \(FileSystemError.reason(errno: errno))") }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw ArtifactError(path: path, "fsync failed: \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else { throw ArtifactError(path: path, "fsync failed: \(FileSystemError.reason(errno: errno))") }
     }
 }

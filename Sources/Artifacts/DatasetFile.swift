@@ -319,7 +319,7 @@ public enum ArtifactHeader {
         guard found == format else { throw ArtifactError(path: path, "is an mtkd \(found) file, expected \(format)") }
         let version = try root.attributes.int("mtkd_version")
         guard version == ArtifactFormat.version else {
-            throw ArtifactError(path: path, "format version \(version), this mtkd reads version \(ArtifactFormat.version); re-run the pipeline")
+            throw ArtifactError(path: path, JSONArtifact.versionMismatch(found: version))
         }
     }
 }

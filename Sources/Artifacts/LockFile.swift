@@ -26,7 +26,7 @@ public struct StageLock: Equatable, Sendable, Codable {
 
 /// `mtkd.lock`: per stage, the fingerprint it ran with and what it produced (DVC's dvc.lock).
 /// JSON with sorted keys, so it diffs cleanly. A stage's entry is written only after it succeeded.
-public struct LockFile: Equatable, Sendable, Codable {
+public struct LockFile: Equatable, Sendable, Codable, VersionedArtifact {
     public var formatVersion: Int64
     public var pipeline: String
     /// Keyed by stage name ("prepare", "teachers", "soft-targets", "student:<variant>", "evaluate").
@@ -38,16 +38,10 @@ public struct LockFile: Equatable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey { case pipeline, stages; case formatVersion = "format_version" }
 
-    /// The lock at `path`, or nil when there is none yet.
+    /// The lock at `path`, or nil when there is none yet. Refuses a lock of another format version.
     public static func read(from path: String) throws -> LockFile? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ArtifactError(path: path, "cannot read: \(error.localizedDescription)")
-        }
-        do { return try JSONDecoder().decode(LockFile.self, from: data) } catch {
-            throw ArtifactError(path: path, "not a valid mtkd lock file (\(error)); delete it to re-run every stage")
-        }
+        return try JSONArtifact.read(LockFile.self, from: path, what: "lock file")
     }
 
     public func write(to path: String) throws {
@@ -88,9 +82,7 @@ public struct Timings: Equatable, Sendable, Codable {
 
     public static func read(from path: String) throws -> Timings {
         guard FileManager.default.fileExists(atPath: path) else { return Timings() }
-        do { return try JSONDecoder().decode(Timings.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            throw ArtifactError(path: path, "not a valid timings file: \(error)")
-        }
+        return try JSONArtifact.read(Timings.self, from: path, what: "timings file")
     }
 
     public func write(to path: String) throws {

@@ -37,16 +37,44 @@ public struct ModelEvaluation: Equatable, Sendable, Codable {
     public var role: Role
     public var architecture: String
     public var parameters: Int
-    /// Metrics per task name (teachers: their own task only).
+    /// Metrics per task name (teachers: their own task only). Students: the mean over replicates.
     public var tasks: [String: TaskMetrics]
+    /// Students: every replicate's test and validation metrics, replicate k trained with the seed
+    /// that replicate k of every other student had (so students compare in pairs).
+    public var replicates: [ReplicateEvaluation]?
 
-    public init(name: String, role: Role, architecture: String, parameters: Int, tasks: [String: TaskMetrics]) {
+    public init(name: String, role: Role, architecture: String, parameters: Int, tasks: [String: TaskMetrics],
+                replicates: [ReplicateEvaluation]? = nil) {
         self.name = name; self.role = role; self.architecture = architecture; self.parameters = parameters; self.tasks = tasks
+        self.replicates = replicates
+    }
+}
+
+/// One replicate of a student: its test metrics and, for choosing the student to ship, its
+/// validation metrics.
+public struct ReplicateEvaluation: Equatable, Sendable, Codable {
+    public var replicate: Int
+    public var tasks: [String: TaskMetrics]
+    public var validation: [String: TaskMetrics]
+    public init(replicate: Int, tasks: [String: TaskMetrics], validation: [String: TaskMetrics]) {
+        self.replicate = replicate; self.tasks = tasks; self.validation = validation
+    }
+}
+
+extension TaskMetrics {
+    /// The field-by-field mean of several replicates' metrics (a field absent in any is absent).
+    public static func mean(_ all: [TaskMetrics]) -> TaskMetrics {
+        func m(_ key: KeyPath<TaskMetrics, Double?>) -> Double? {
+            let values = all.compactMap { $0[keyPath: key] }
+            return values.count == all.count && !values.isEmpty ? values.reduce(0, +) / Double(values.count) : nil
+        }
+        return TaskMetrics(rows: all.first?.rows ?? 0, accuracy: m(\.accuracy), macroF1: m(\.macroF1), auc: m(\.auc),
+                           logLoss: m(\.logLoss), rmse: m(\.rmse), r2: m(\.r2))
     }
 }
 
 /// `report/metrics.json`: test-split metrics of every model of the pipeline.
-public struct EvaluationReport: Equatable, Sendable, Codable {
+public struct EvaluationReport: Equatable, Sendable, Codable, VersionedArtifact {
     public struct Task: Equatable, Sendable, Codable {
         public var name: String
         public var kind: String
@@ -75,13 +103,7 @@ public struct EvaluationReport: Equatable, Sendable, Codable {
     }
 
     public static func read(from path: String) throws -> EvaluationReport {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ArtifactError(path: path, "cannot read: \(error.localizedDescription)")
-        }
-        do { return try JSONDecoder().decode(EvaluationReport.self, from: data) } catch {
-            throw ArtifactError(path: path, "not a valid metrics file: \(error)")
-        }
+        try JSONArtifact.read(EvaluationReport.self, from: path, what: "metrics file")
     }
 
     public func model(_ name: String) -> ModelEvaluation? { models.first { $0.name == name } }

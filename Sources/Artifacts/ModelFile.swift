@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HDF5
 import MultiTask
@@ -14,11 +15,13 @@ import Tensor
 /// /parameters/<param>        (rows, cols) f32   e.g. trunk.0.weight (in, out), head.species.bias (1, C)
 /// /history/epoch             (E) i32
 /// /history/train_loss        (E) f64
-/// /history/validation_score  (E) f64
+/// /history/validation_score  (E) f64     mean over tasks of validation_metric
+/// /history/validation_loss   (E) f64     mean over tasks of the hard-label validation loss (selects the best epoch by default)
 /// /history/task_loss         (E, T) f64
 /// /history/validation_metric (E, T) f64     accuracy or R² per task on the validation split
 /// /preprocessing/…           raw CSV columns → inputs, outputs → labels (see `Preprocessing`)
 /// checkpoints only:
+/// /                          attr checksum: SHA-256 over everything below (see `CheckpointFile.checksum`)
 /// /state                     attrs epoch, best_score, optimizer_step, shuffle_rng, dropout_rng
 /// /best/<param>              parameters of the best epoch so far
 /// /optimizer/<slot>          optimizer moments ("<param>:m", "<param>:v" or "<param>:momentum")
@@ -104,6 +107,7 @@ public struct ModelFile {
         try h.write(history.map { Int32($0.epoch) }, shape: [e], to: "epoch")
         try h.write(history.map(\.trainLoss), shape: [e], to: "train_loss")
         try h.write(history.map(\.validationScore), shape: [e], to: "validation_score")
+        try h.write(history.map(\.validationLoss), shape: [e], to: "validation_loss")
         try h.write(history.flatMap(\.taskLosses), shape: [e, t], to: "task_loss")
         try h.write(history.flatMap(\.validationMetrics), shape: [e, t], to: "validation_metric")
     }
@@ -143,16 +147,19 @@ public struct ModelFile {
         let epochs = try h.dataset("epoch").read(Int32.self)
         let trainLoss = try h.dataset("train_loss").read(Double.self)
         let score = try h.dataset("validation_score").read(Double.self)
+        let validationLoss = h.contains("validation_loss") ? try h.dataset("validation_loss").read(Double.self)
+                                                           : [Double](repeating: .nan, count: epochs.count)
         let taskLoss = try h.dataset("task_loss").read(Double.self)
         let metric = try h.dataset("validation_metric").read(Double.self)
         let t = blueprint.tasks.count
-        guard trainLoss.count == epochs.count, score.count == epochs.count,
+        guard trainLoss.count == epochs.count, score.count == epochs.count, validationLoss.count == epochs.count,
               taskLoss.count == epochs.count * t, metric.count == epochs.count * t else {
             throw ArtifactError(path: path, "/history arrays have inconsistent lengths")
         }
         let history = epochs.indices.map { i in
             EpochRecord(epoch: Int(epochs[i]), trainLoss: trainLoss[i], taskLosses: Array(taskLoss[(i * t)..<((i + 1) * t)]),
                         validationMetrics: Array(metric[(i * t)..<((i + 1) * t)]), validationScore: score[i],
+                        validationLoss: validationLoss[i],
                         seconds: .nan, examplesPerSecond: .nan)
         }
         var model = ModelFile(role: try root.attributes.string("role"), name: try root.attributes.string("name"),
@@ -198,6 +205,7 @@ public enum CheckpointFile {
                 let v = state.optimizerSlots[key]!
                 try o.write(v, shape: [v.count], to: key.replacingOccurrences(of: "/", with: ":"))
             }
+            try root.attributes.set("checksum", .string(checksum(m, state)))
             try file.close()
         }
     }
@@ -233,15 +241,50 @@ public enum CheckpointFile {
             shuffleRNG: try s.attributes.ints("shuffle_rng").map { UInt64(bitPattern: $0) },
             dropoutRNG: try s.attributes.ints("dropout_rng").map { UInt64(bitPattern: $0) },
             history: model.history)
+        guard root.attributes.contains("checksum"), try root.attributes.string("checksum") == checksum(model, state) else {
+            throw ArtifactError(path: path, "the checkpoint is corrupt (its content does not match its checksum)")
+        }
         return (model, state)
+    }
+
+    /// SHA-256 (hex) over everything a checkpoint holds, in one canonical order: identity and
+    /// blueprint, current and best parameters, optimizer slots, counters, random generator
+    /// states and the history (wall-clock fields excepted: they are not stored). Written with the
+    /// checkpoint and compared on load, so a checkpoint damaged on disk is never resumed.
+    static func checksum(_ model: ModelFile, _ state: TrainerState) -> String {
+        var h = SHA256()
+        func text(_ s: String) { h.update(data: Data(s.utf8)); h.update(data: [0]) }
+        func ints(_ v: [Int64]) { v.withUnsafeBytes { h.update(bufferPointer: $0) } }
+        func doubles(_ v: [Double]) { ints(v.map { Int64(bitPattern: $0.bitPattern) }) }
+        func arrays(_ named: [String: [Float]]) {
+            for key in named.keys.sorted() {
+                text(key)
+                ints([Int64(named[key]!.count)])
+                named[key]!.withUnsafeBytes { h.update(bufferPointer: $0) }
+            }
+        }
+        text(model.role); text(model.name); text(model.fingerprint)
+        text(String(decoding: (try? JSONEncoder.sorted.encode(model.blueprint)) ?? Data(), as: UTF8.self))
+        ints([Int64(bitPattern: model.seed), Int64(state.epoch), Int64(state.bestEpoch), Int64(state.optimizerStep)])
+        doubles([state.bestScore] + (model.taskLogVariance ?? []).map(Double.init))
+        ints(state.shuffleRNG.map { Int64(bitPattern: $0) }); ints(state.dropoutRNG.map { Int64(bitPattern: $0) })
+        arrays(state.parameters); arrays(state.bestParameters); arrays(state.optimizerSlots)
+        for e in state.history {
+            ints([Int64(e.epoch)])
+            doubles([e.trainLoss, e.validationScore, e.validationLoss] + e.taskLosses + e.validationMetrics)
+        }
+        return h.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
 
 extension JSONEncoder {
-    /// Sorted keys, so the same value always gives the same bytes.
+    /// Sorted keys, so the same value always gives the same bytes. A non-finite number (a
+    /// metric that could not be computed) is written as the string "NaN", "Infinity" or
+    /// "-Infinity" rather than failing the whole file.
     public static var sorted: JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return e
     }
 }

@@ -18,7 +18,15 @@ enum H5Library {
     /// mtkd guards its artifacts with its own run lock and atomic renames, and HDF5's flock is
     /// inherited by child processes, so a spawned program would make opens fail at random with
     /// "resource temporarily unavailable" while it runs.
-    private static let environment: Void = { setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0) }()
+    ///
+    /// libhdf5's exit handler is switched off before the library initialises: a file whose close
+    /// failed (a full disk fails the final flush) stays half-open inside libhdf5, and the handler
+    /// would close it again at `exit` and crash. mtkd closes every file it writes explicitly and
+    /// never relies on the handler to flush anything.
+    private static let environment: Void = {
+        setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0)
+        _ = H5dont_atexit()
+    }()
 
     /// Runs `body` while holding the libhdf5 lock.
     ///

@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 import HDF5
 
@@ -145,7 +146,7 @@ public struct HDF5Tree: Codable, Equatable, Sendable {
     /// The short message of an HDF5 error (without the file path, which the caller knows).
     static func describe(_ error: Error) -> String {
         if let h5 = error as? H5Error { return h5.message }
-        return (error as? LocalizedError)?.errorDescription ?? "\(error)"
+        return FileSystemError.message(error)
     }
 }
 

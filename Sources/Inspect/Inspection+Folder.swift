@@ -213,7 +213,7 @@ public struct FolderMeaning: Codable, Equatable, Sendable {
     }
 
     static func message(_ error: Error) -> String {
-        (error as? LocalizedError)?.errorDescription ?? "\(error)"
+        FileSystemError.message(error)
     }
 
     // MARK: - Text

@@ -12,6 +12,15 @@ public enum Inspector {
     ///   ("dataset", "soft-targets", "model", "checkpoint").
     /// - Throws: `InspectError` only — a missing path, a file that is not HDF5, an unreadable
     ///   (e.g. truncated) file, an mtkd file of another version or with missing pieces.
+    static func describe(mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: return "a named pipe"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR, S_IFBLK: return "a device"
+        default: return "a special file"
+        }
+    }
+
     public static func inspect(path: String) throws -> Inspection {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -19,6 +28,11 @@ public enum Inspector {
         }
         if isDirectory.boolValue {
             return Inspection(path: path, kind: .folder, folder: try FolderMeaning(root: path))
+        }
+        // A FIFO, socket or device would block or never end: only regular files are read.
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            throw InspectError.notReadable(path: path, reason: "not a regular file (\(describe(mode: info.st_mode))); inspect reads artifact files and folders")
         }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw InspectError.notReadable(path: path, reason: "permission denied")
@@ -132,7 +146,7 @@ public enum Inspector {
         if let artifact = error as? ArtifactError {
             return artifact.path == file ? artifact.message : "\(artifact.path): \(artifact.message)"
         }
-        return (error as? LocalizedError)?.errorDescription ?? "\(error)"
+        return FileSystemError.message(error)
     }
 
     /// What a non-HDF5 file is when mtkd knows (its JSON artifacts), for the error message.

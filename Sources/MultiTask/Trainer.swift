@@ -81,7 +81,11 @@ public final class Trainer {
     /// - Parameter onEpoch: called after every epoch with its record and the state to
     ///   checkpoint (built on demand); throwing stops training.
     /// - Returns: the history; the network then holds the best epoch's weights.
-    public func fit(train: RowBlocks, validation: RowBlocks,
+    /// - Parameter shouldStop: asked before every batch; true stops training with
+    ///   `TrainerError.interrupted` (the last epoch's checkpoint is where a later run resumes).
+    /// - Throws: `TrainerError.diverged` at the first non-finite batch loss (before that batch's
+    ///   update) or non-finite parameter after an epoch: non-finite weights are never selected.
+    public func fit(train: RowBlocks, validation: RowBlocks, shouldStop: () -> Bool = { false },
                     onEpoch: (EpochRecord, () -> TrainerState) throws -> Void = { _, _ in }) throws -> TrainingHistory {
         let tasks = network.tasks
         let parameters = trainables
@@ -109,26 +113,43 @@ public final class Trainer {
                 let block = try single ?? train.block(b)
                 precondition(block.targets.count == tasks.count, "one target per task")
                 for (rows, only) in epochBatches(taskRows: Self.taskRows(block), count: block.count) {
+                    if shouldStop() { throw TrainerError.interrupted(epoch: epoch) }
                     let (loss, perTask) = step(rows: rows, onlyTask: only, train: block, buffers: &buffers, parameters: parameters)
+                    guard loss.isFinite else {
+                        throw TrainerError.diverged(epoch: epoch, batch: batches + 1, quantity: "the training loss", value: loss,
+                                                    learningRate: settings.learningRate)
+                    }
                     lossSum += loss
                     for t in tasks.indices { taskLossSums[t] += perTask[t] }
                     batches += 1
                     examples += rows.count
                 }
             }
-            let metrics = try Self.validationMetrics(network: network, on: validation)
+            if let bad = parameters.first(where: { !$0.value.storage.allSatisfy(\.isFinite) }) {
+                let value = bad.value.storage.first { !$0.isFinite }!
+                throw TrainerError.diverged(epoch: epoch, batch: batches, quantity: "parameter \(bad.name)", value: Double(value),
+                                            learningRate: settings.learningRate)
+            }
+            let (metrics, validationLoss) = try Self.validate(network: network, on: validation)
             let available = metrics.filter { !$0.isNaN }
             let trainLoss = lossSum / Double(max(batches, 1))
             let score = available.isEmpty ? -trainLoss : available.reduce(0, +) / Double(available.count)
-            if score > bestScore {
-                bestScore = score
+            // The selection criterion, higher is better; ties keep the later epoch (a plateau
+            // reached early does not pin the network to its first epochs).
+            let criterion: Double
+            switch settings.selectBy {
+            case .loss: criterion = validationLoss.isNaN ? -trainLoss : -validationLoss
+            case .metric: criterion = score
+            }
+            if criterion >= bestScore {
+                bestScore = criterion
                 bestEpoch = epoch
                 best = Self.snapshot(parameters)
             }
             let seconds = (clock.now - epochStart).seconds
             let record = EpochRecord(epoch: epoch, trainLoss: trainLoss,
                                      taskLosses: taskLossSums.map { $0 / Double(max(batches, 1)) },
-                                     validationMetrics: metrics, validationScore: score, seconds: seconds,
+                                     validationMetrics: metrics, validationScore: score, validationLoss: validationLoss, seconds: seconds,
                                      examplesPerSecond: Double(examples) / max(seconds, 1e-9))
             history.append(record)
             let snapshotBest = best, snapshotBestEpoch = bestEpoch, snapshotBestScore = bestScore, h = history
@@ -139,6 +160,7 @@ public final class Trainer {
                                     optimizerSlots: o.slots, shuffleRNG: self.shuffleRNG.state,
                                     dropoutRNG: self.network.random.rng.state, history: h)
             }
+            if let patience = settings.patience, epoch - bestEpoch >= patience { break }  // early stopping
         }
         }
         try Self.load(best, into: parameters)
@@ -255,46 +277,79 @@ public final class Trainer {
         }
         network.backward(b.grads)
         batchLoss += network.addPenalty()
+        guard batchLoss.isFinite else { return (batchLoss, perTask) }  // the caller stops: no update from a non-finite loss
         optimizer.step(parameters)
         return (batchLoss, perTask)
     }
 
     /// Per task: accuracy (classification) or R² (regression) of `network` on `set`; NaN when unavailable.
     public static func validationMetrics(network: MultiTaskNetwork, on set: RowBlocks) throws -> [Double] {
-        guard set.count > 0 else { return network.tasks.map { _ in .nan } }
+        try validate(network: network, on: set).metrics
+    }
+
+    /// Per task accuracy or R² (NaN when unavailable), and the mean over tasks with labels of
+    /// the hard-label loss: cross-entropy of the logits, MSE of standardised values (NaN without labels).
+    public static func validate(network: MultiTaskNetwork, on set: RowBlocks) throws -> (metrics: [Double], loss: Double) {
+        guard set.count > 0 else { return (network.tasks.map { _ in .nan }, .nan) }
         let tasks = network.tasks
         var predicted = tasks.map { _ in [Int32]() }, classLabels = tasks.map { _ in [Int32]() }
         var values = tasks.map { _ in [Double]() }, valueTargets = tasks.map { _ in [Double]() }
+        var lossSums = [Double](repeating: 0, count: tasks.count), lossRows = [Int](repeating: 0, count: tasks.count)
         for b in 0..<set.blockCount {
             let block = try set.block(b)
             let outputs = network.predict(block.x)
             for t in tasks.indices {
+                let out = outputs[t]
                 switch block.targets[t].labels {
                 case .classes(let labels):
-                    predicted[t] += Metrics.argmax(probabilities: outputs[t].storage, classCount: outputs[t].cols)
+                    predicted[t] += Metrics.argmax(probabilities: out.storage, classCount: out.cols)
                     classLabels[t] += labels
+                    out.storage.withUnsafeBufferPointer { z in
+                        for (r, y) in labels.enumerated() where y >= 0 {
+                            let row = z[(r * out.cols)..<((r + 1) * out.cols)]
+                            let m = row.max()!
+                            let lse = Double(m) + log(row.reduce(0.0) { $0 + exp(Double($1 - m)) })
+                            lossSums[t] += lse - Double(row[row.startIndex + Int(y)])
+                            lossRows[t] += 1
+                        }
+                    }
                 case .values(let v):
-                    values[t] += outputs[t].storage.map(Double.init)
+                    values[t] += out.storage.map(Double.init)
                     valueTargets[t] += v.map(Double.init)
+                    for (r, y) in v.enumerated() where !y.isNaN {
+                        let d = Double(out.storage[r]) - Double(y)
+                        lossSums[t] += d * d
+                        lossRows[t] += 1
+                    }
                 }
             }
         }
-        return tasks.indices.map { t in
+        let metrics = tasks.indices.map { t in
             tasks[t].kind == .classification
                 ? Metrics.accuracy(predicted: predicted[t], labels: classLabels[t]) ?? .nan
                 : Metrics.r2(predicted: values[t], targets: valueTargets[t]) ?? .nan
         }
+        let losses = tasks.indices.filter { lossRows[$0] > 0 }.map { lossSums[$0] / Double(lossRows[$0]) }
+        return (metrics, losses.isEmpty ? .nan : losses.reduce(0, +) / Double(losses.count))
     }
 }
 
-public enum TrainerError: Error, CustomStringConvertible {
+public enum TrainerError: Error, CustomStringConvertible, Equatable {
     case missingParameter(String)
     case parameterSize(String, expected: Int, got: Int)
+    /// Training produced a non-finite number (`quantity` says which) in `epoch` (1-based) after `batch` batches.
+    case diverged(epoch: Int, batch: Int, quantity: String, value: Double, learningRate: Float)
+    /// `shouldStop` asked to stop during `epoch` (1-based), which did not complete.
+    case interrupted(epoch: Int)
 
     public var description: String {
         switch self {
         case .missingParameter(let n): return "no values for parameter '\(n)'"
         case .parameterSize(let n, let e, let g): return "parameter '\(n)' has \(g) values, expected \(e)"
+        case .diverged(let epoch, let batch, let quantity, let value, let lr):
+            return "diverged in epoch \(epoch), batch \(batch): \(quantity) is \(value.isNaN ? "NaN" : "\(value)"); no weights were saved. "
+                + "Lower the learning_rate (now \(lr), e.g. \(lr / 10)) and run again"
+        case .interrupted(let epoch): return "interrupted in epoch \(epoch)"
         }
     }
 }

@@ -31,14 +31,27 @@ public struct TrainerSettings: Equatable, Sendable {
     public var seed: UInt64
     public var weighting: Weighting
     public var batching: Batching
+    /// Which validation number picks the epoch whose weights are kept.
+    public var selectBy: Selection
+    /// Stop after this many epochs without a better validation number (nil: run every epoch).
+    public var patience: Int?
+
+    /// The model-selection criterion (ties keep the later epoch).
+    public enum Selection: String, Equatable, Sendable, CaseIterable {
+        /// Mean over tasks of the hard-label loss (cross-entropy; MSE of standardised values): lower is better.
+        case loss
+        /// Mean over tasks of accuracy (classification) or R² (regression): higher is better.
+        case metric
+    }
 
     public init(epochs: Int, batchSize: Int, learningRate: Float, optimizer: OptimizerKind = .adam,
                 momentum: Float = 0.9, weightDecay: Float = 0, alpha: Float = 0.5, temperature: Float = 1,
-                taskWeights: [Float], seed: UInt64, weighting: Weighting = .fixed, batching: Batching = .mixed) {
+                taskWeights: [Float], seed: UInt64, weighting: Weighting = .fixed, batching: Batching = .mixed,
+                selectBy: Selection = .loss, patience: Int? = nil) {
         self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate
         self.optimizer = optimizer; self.momentum = momentum; self.weightDecay = weightDecay
         self.alpha = alpha; self.temperature = temperature; self.taskWeights = taskWeights; self.seed = seed
-        self.weighting = weighting; self.batching = batching
+        self.weighting = weighting; self.batching = batching; self.selectBy = selectBy; self.patience = patience
     }
 }
 
@@ -52,15 +65,18 @@ public struct EpochRecord: Equatable, Sendable, Codable {
     public var taskLosses: [Double]
     /// Per task: accuracy (classification) or R² (regression) on the validation split; NaN if the split has no labels for it.
     public var validationMetrics: [Double]
-    /// Mean of the available validation metrics: the model selection criterion (higher is better).
+    /// Mean of the available validation metrics (higher is better).
     public var validationScore: Double
+    /// Mean over tasks of the hard-label validation loss (lower is better); NaN when unknown.
+    public var validationLoss: Double
     public var seconds: Double
     public var examplesPerSecond: Double
 
     public init(epoch: Int, trainLoss: Double, taskLosses: [Double], validationMetrics: [Double],
-                validationScore: Double, seconds: Double, examplesPerSecond: Double) {
+                validationScore: Double, validationLoss: Double = .nan, seconds: Double, examplesPerSecond: Double) {
         self.epoch = epoch; self.trainLoss = trainLoss; self.taskLosses = taskLosses
         self.validationMetrics = validationMetrics; self.validationScore = validationScore
+        self.validationLoss = validationLoss
         self.seconds = seconds; self.examplesPerSecond = examplesPerSecond
     }
 }

@@ -105,7 +105,10 @@ public struct RowEncoder {
                 out.numbers.append(values)
                 out.slots.append([])
             case .categorical(let column, let slots, let other):
-                let (codes, categories) = table.categoricalColumn(column)
+                let codes: [Int32], categories: [String]
+                do { (codes, categories) = try table.categoricalColumn(column) } catch let e as CSVError {
+                    throw PredictError.badInput(e.errorDescription ?? "\(e)")
+                }
                 let slotOfCode = categories.map { slots[$0] ?? other }
                 var rowSlots = [Int32](repeating: -1, count: n)
                 var missingRow: Int? = nil
@@ -161,12 +164,13 @@ public struct RowEncoder {
         }
     }
 
+    /// The message for a refused cell, in the CSV reader's form: `file:line:field: …`.
     private func badCell(_ table: CSVTable, row: Int, column: Int, name: String) -> PredictError {
-        let place = "\(table.source):\(table.line(ofRow: row)): column '\(name)'"
+        let place = "\(table.source):\(table.line(ofRow: row)):\(column + 1)"
         if table.isMissing(row: row, column: column) {
-            return .badInput("\(place): missing value; the model was trained with missing_features: drop-row and never saw "
-                             + "such a row (--impute-missing imputes: numeric → training mean, categorical → all zeros)")
+            return .badInput("\(place): missing value in column '\(name)'; the model was trained with missing_features: drop-row "
+                             + "and never saw such a row (--impute-missing imputes: numeric → training mean, categorical → all zeros)")
         }
-        return .badInput("\(place): non-finite value '\(table.string(row: row, column: column))'; numbers must be finite")
+        return .badInput("\(place): non-finite value '\(table.string(row: row, column: column))' in column '\(name)'; expected a finite number")
     }
 }

@@ -82,7 +82,7 @@ public struct Comparison {
         }
         let evaluation: EvaluationReport
         do { evaluation = try EvaluationReport.read(from: layout.metrics) } catch {
-            throw ReportError.unreadableMetrics((error as? LocalizedError)?.errorDescription ?? "\(error)")
+            throw ReportError.unreadableMetrics(FileSystemError.message(error))
         }
         var notes: [String] = []
         var timings = Timings()
@@ -90,7 +90,7 @@ public struct Comparison {
             notes.append("no timings.json: training time and speed are unknown")
         } else {
             do { timings = try Timings.read(from: layout.timings) } catch {
-                notes.append("timings.json is unreadable, training time and speed are left out: \(error.localizedDescription)")
+                notes.append("timings.json is unreadable, training time and speed are left out: \(FileSystemError.message(error))")
             }
         }
         var models: [String: ModelFile] = [:]
@@ -101,7 +101,7 @@ public struct Comparison {
                 continue
             }
             do { models[m.name] = try ModelFile.read(from: path) } catch {
-                notes.append("\(layout.relative(path)) is unreadable, no curves for \(m.name): \((error as? LocalizedError)?.errorDescription ?? "\(error)")")
+                notes.append("\(layout.relative(path)) is unreadable, no curves for \(m.name): \(FileSystemError.message(error))")
             }
         }
         return Comparison(input: input, evaluation: evaluation, timings: timings, models: models, notes: notes)

@@ -1,10 +1,14 @@
 extension CSVTable {
-    /// A column as numbers: NaN where a cell is missing.
+    /// A column as finite numbers: NaN where a cell is missing (one of the missing-value tokens).
     ///
     /// Plain decimals are converted straight from the bytes, correctly rounded; other
-    /// spellings `Double(String)` accepts (over 19 digits, large exponents, `inf`, `nan`,
-    /// hexadecimal) go through it. Spaces and tabs around a number are ignored.
-    /// - Throws: `CSVError.nonNumericValue` naming the line, column and text of the first bad cell.
+    /// spellings `Double(String)` accepts (over 19 digits, large exponents, hexadecimal) go
+    /// through it. Spaces and tabs around a number are ignored; anything else in the cell
+    /// (a NUL byte, a unit) makes it non-numeric. A number that reads as infinite or NaN
+    /// (`inf`, `-Infinity`, `1e400`, `NaN` in any case) is refused: NaN means "missing" here,
+    /// and only the missing-value tokens say that.
+    /// - Throws: `CSVError.nonNumericValue` or `.nonFiniteValue` naming the line, field,
+    ///   column and text of the first bad cell.
     /// - Complexity: O(rows); no allocation per cell.
     public func numericColumn(_ column: Int) throws -> [Double] {
         precondition(column >= 0 && column < columnCount, "column \(column) out of range 0..<\(columnCount)")
@@ -23,24 +27,32 @@ extension CSVTable {
                         warm.ahead(of: row)
                         let s = Int(cells[2 &* row]), e = Int(cells[2 &* row &+ 1])
                         if missing.matches(p, s, e) { continue }
-                        guard let v = _parseDouble(p, s, e) else { badRow = row; return }
+                        guard let v = _parseDouble(p, s, e), v.isFinite else { badRow = row; return }
                         out[row] = v
                     }
                 }
             }
         }
         if let row = badRow {
-            throw CSVError.nonNumericValue(
-                file: source, line: line(ofRow: row), column: columnNames[column],
-                value: string(row: row, column: column))
+            let (s, e) = _span(row: row, column: column)
+            let number = bytes.withUnsafeBufferPointer { _parseDouble($0.baseAddress!, s, e) }
+            let value = string(row: row, column: column)
+            let (line, field) = position(row: row, column: column)
+            if number != nil {
+                throw CSVError.nonFiniteValue(file: source, line: line, field: field, column: columnNames[column], value: value)
+            }
+            throw CSVError.nonNumericValue(file: source, line: line, field: field, column: columnNames[column], value: value)
         }
         return values
     }
 
     /// A column as category codes: -1 where a cell is missing, otherwise the index into
     /// `categories`, which lists the distinct texts in the order they first appear.
-    /// - Complexity: O(total bytes of the column); one `String` per distinct category.
-    public func categoricalColumn(_ column: Int) -> (codes: [Int32], categories: [String]) {
+    /// - Throws: `CSVError.controlCharacter` or `.invalidUTF8` naming the first cell whose
+    ///   text cannot be a category (a NUL byte, an escape, bytes that are not UTF-8).
+    /// - Complexity: O(total bytes of the column); one `String` per distinct category, and
+    ///   one check of each distinct text (not of each cell).
+    public func categoricalColumn(_ column: Int) throws -> (codes: [Int32], categories: [String]) {
         precondition(column >= 0 && column < columnCount, "column \(column) out of range 0..<\(columnCount)")
         var codes = [Int32](repeating: -1, count: rowCount)
         guard rowCount > 0 else { return (codes, []) }
@@ -68,6 +80,18 @@ extension CSVTable {
                         }
                     }
                 }
+            }
+        }
+        if let bad = table.firstUnfitKey() {
+            // The first row holding it: a cheap pass, on this error path only.
+            let row = codes.firstIndex(of: Int32(bad.code))!
+            let (line, field) = position(row: row, column: column)
+            let value = string(row: row, column: column)
+            switch bad.problem {
+            case .controlCharacter:
+                throw CSVError.controlCharacter(file: source, line: line, field: field, column: columnNames[column], value: value)
+            case .invalidUTF8:
+                throw CSVError.invalidUTF8(file: source, line: line, field: field, column: columnNames[column], value: value)
             }
         }
         return (codes, table.categories())

@@ -82,6 +82,30 @@ public struct CSVTable: Sendable {
         return Int(lines[row])
     }
 
+    /// Where a cell is in the file, for messages: the 1-based physical line its text starts
+    /// on (later than the row's line when a quoted cell before it spans lines) and its
+    /// 1-based field number.
+    public func position(row: Int, column: Int) -> (line: Int, field: Int) {
+        let (cellStart, _) = _span(row: row, column: column)
+        let (rowStart, _) = _span(row: row, column: 0)
+        var line = Int(lines[row])
+        if cellStart > rowStart {
+            bytes.withUnsafeBufferPointer { p in
+                for i in rowStart..<cellStart {
+                    // LF, or a CR not followed by LF, ends a line.
+                    if p[i] == _lf || (p[i] == _cr && !(i + 1 < p.count && p[i + 1] == _lf)) { line += 1 }
+                }
+            }
+        }
+        return (line, column + 1)
+    }
+
+    /// `file:line:field` of a cell (see `position(row:column:)`).
+    public func location(row: Int, column: Int) -> String {
+        let (line, field) = position(row: row, column: column)
+        return "\(source):\(line):\(field)"
+    }
+
     /// The text of a cell: trimmed (if the options said so), quotes removed, `""` read as `"`.
     public func string(row: Int, column: Int) -> String {
         let (s, e) = _span(row: row, column: column)

@@ -88,6 +88,25 @@ final class _CategoryTable {
         slotCount = newCount
     }
 
+    /// Why a key cannot be a category's text.
+    enum KeyProblem { case controlCharacter, invalidUTF8 }
+
+    /// The first key (by code) holding a control character other than tab, LF and CR (NUL,
+    /// ESC, DEL, …) or bytes that are not UTF-8; nil when every key is fit to be text.
+    /// - Complexity: O(total bytes of the distinct keys).
+    func firstUnfitKey() -> (code: Int, problem: KeyProblem)? {
+        for id in 0..<count {
+            let key = UnsafeBufferPointer(start: keyBytes + keyStarts[id], count: keyLengths[id])
+            var ascii = true
+            for b in key {
+                if (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F { return (id, .controlCharacter) }
+                if b >= 0x80 { ascii = false }
+            }
+            if !ascii && String(validating: key, as: UTF8.self) == nil { return (id, .invalidUTF8) }
+        }
+        return nil
+    }
+
     /// The keys as strings, by code.
     func categories() -> [String] {
         (0..<count).map { id in

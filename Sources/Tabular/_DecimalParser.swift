@@ -66,16 +66,19 @@ func _fastParseDouble(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Do
 }
 
 /// Any other number `Double(String)` reads from bytes [start, end): long mantissas, large
-/// exponents, `inf`, `nan`, hexadecimal. Nil if the text is not a number.
+/// exponents, `inf`, `nan`, hexadecimal. Nil if the text is not wholly a number.
 ///
 /// This is the standard library's correctly rounded parser (strtod-like, but always in the
 /// C locale, whatever `setlocale` says); it costs one small allocation, on this rare path only.
+/// It reads the text as a C string, so a NUL byte would end the number early (`39\01` → 39):
+/// text holding one is not a number.
 func _slowParseDouble(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
     guard end > start else { return nil }
     let first = p[start]
     // A number starts with a sign, a digit, '.' or a letter (inf, nan); never whitespace.
     guard first == 0x2B || first == 0x2D || first == 0x2E || (first &- 0x30) < 10 || ((first | 0x20) &- 0x61) < 26
     else { return nil }
+    for i in start..<end where p[i] == 0 { return nil }
     return Double(String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self))
 }
 

@@ -11,15 +11,27 @@ public struct Matrix: Equatable, Sendable {
 
     /// A rows × cols matrix filled with `value`.
     public init(rows: Int, cols: Int, repeating value: Float = 0) {
-        precondition(rows >= 0 && cols >= 0, "matrix dimensions must be non-negative")
+        let count = Matrix.elementCount(rows: rows, cols: cols)
         self.rows = rows
         self.cols = cols
-        self.storage = [Float](repeating: value, count: rows * cols)
+        self.storage = [Float](repeating: value, count: count)
+    }
+
+    /// rows × cols, checked: negative sizes and products beyond Int stop with a message that
+    /// names the shape (not an arithmetic-overflow trap). Sizes a pipeline asks for are
+    /// bounded, and checked against memory, before anything runs (`SpecLimits`, `NetworkMemory`),
+    /// so this is a programming error when it fires.
+    @inline(__always)
+    static func elementCount(rows: Int, cols: Int) -> Int {
+        precondition(rows >= 0 && cols >= 0, "matrix dimensions must be non-negative, got \(rows)×\(cols)")
+        let (count, overflow) = rows.multipliedReportingOverflow(by: cols)
+        precondition(!overflow, "a \(rows)×\(cols) matrix has more elements than an Int can count")
+        return count
     }
 
     /// A rows × cols matrix over `storage` (row-major, count must be rows × cols).
     public init(rows: Int, cols: Int, storage: [Float]) {
-        precondition(storage.count == rows * cols, "storage has \(storage.count) values, expected \(rows)×\(cols)")
+        precondition(storage.count == Matrix.elementCount(rows: rows, cols: cols), "storage has \(storage.count) values, expected \(rows)×\(cols)")
         self.rows = rows
         self.cols = cols
         self.storage = storage
@@ -40,8 +52,9 @@ public struct Matrix: Equatable, Sendable {
     /// Changes the shape, keeping the buffer when the element count is unchanged.
     /// Contents are unspecified afterwards unless the count was unchanged (then kept).
     public mutating func resize(rows: Int, cols: Int) {
-        if rows * cols != storage.count {
-            storage = [Float](repeating: 0, count: rows * cols)
+        let count = Matrix.elementCount(rows: rows, cols: cols)
+        if count != storage.count {
+            storage = [Float](repeating: 0, count: count)
         }
         self.rows = rows
         self.cols = cols

@@ -97,7 +97,7 @@ enum PredictSpeed: Measure {
     /// The census pipeline's `kd` student file in the current format: found, or trained.
     static func student(_ bench: Bench) throws -> String {
         let candidates = [EndToEnd.artifactsRoot(bench), "\(bench.root)/artifacts", bench.path("predict/artifacts")]
-            .map { "\($0)/\(bench.pipelineName)/students/kd.h5" }
+            .map { ArtifactLayout(root: "\($0)/\(bench.pipelineName)").student("kd", replicate: 0) }
         for path in candidates where FileManager.default.fileExists(atPath: path) {
             if (try? ModelFile.read(from: path))?.preprocessing != nil { return path }
         }

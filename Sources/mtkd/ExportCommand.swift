@@ -13,16 +13,16 @@ struct ExportCommand: ParsableCommand {
 
             safetensors: the weights (f32, as stored: Linear weights (in, out), y = x·W + b) with the preprocessing and the network's blueprint as JSON in __metadata__.
 
-            Without --output the file is written to the current folder, named after the model file (kd.onnx, member-0.safetensors).
+            Without --output the file is written to the current folder, named after the network (kd-replicate-0.onnx, species-member-0.safetensors).
             """)
 
-    @Argument(help: "A model file: students/<name>.h5 or teachers/<task>/member-<k>.h5.")
+    @Argument(help: "A model file: students/<name>/replicate-<k>.h5 or teachers/<task>/member-<k>.h5.")
     var model: String
 
     @Option(name: .long, help: "onnx or safetensors.")
     var format: String
 
-    @Option(name: .shortAndLong, help: "The file to write (default: the model's name with the format's extension, here).")
+    @Option(name: .shortAndLong, help: "The file to write (default: the network's name with the format's extension, here).")
     var output: String?
 
     func validate() throws {
@@ -39,7 +39,8 @@ struct ExportCommand: ParsableCommand {
             do { file = try ModelFile.read(from: model) } catch {
                 throw CLIError.usage((error as? LocalizedError)?.errorDescription ?? "\(error)")
             }
-            let target = output ?? (((model as NSString).lastPathComponent as NSString).deletingPathExtension + "." + format.fileExtension)
+            // Named after the network: kd/replicate-0 → kd-replicate-0.onnx, species/member-0 → species-member-0.onnx.
+            let target = output ?? (file.name.replacingOccurrences(of: "/", with: "-") + "." + format.fileExtension)
             do {
                 try format.write(file, path: model, to: target, producerVersion: MTKD.configuration.version)
             } catch let e as ArtifactError where e.path == model {

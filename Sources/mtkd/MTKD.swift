@@ -1,4 +1,5 @@
 import ArgumentParser
+import Artifacts
 import Foundation
 import Pipeline
 
@@ -57,10 +58,18 @@ enum CLIError: Error {
             CLIError.usage(e.errorDescription ?? "\(e)").exit()
         } catch let e as RunLock.Busy {
             CLIError.failed(e.errorDescription ?? "\(e)").exit()
+        } catch let e as Interruption.Stopped {
+            // One line, then 128 + the signal (130 for SIGINT, 143 for SIGTERM), as shells expect.
+            FileHandle.standardError.write(Data("\(e.message)\n".utf8))
+            Foundation.exit(Interruption.exitCode ?? 130)
         } catch let e as ExitCode {
             throw e
+        } catch let e as StageFailure {
+            CLIError.failed(FileSystemError.describe(e.underlying).map { "stage \(e.stage) failed: \($0)" }
+                            ?? e.errorDescription ?? "\(e)").exit()
         } catch {
-            CLIError.failed((error as? LocalizedError)?.errorDescription ?? "\(error)").exit()
+            // File-system errors in plain words, never Foundation's `NSCocoaErrorDomain Code=513 …`.
+            CLIError.failed(FileSystemError.message(error)).exit()
         }
     }
 }

@@ -12,7 +12,7 @@ struct PredictCommand: ParsableCommand {
         abstract: "Predict with a student or teacher model from raw CSV rows.",
         discussion: """
             mtkd predict MODEL.h5 INPUT.csv [--output OUT.csv|OUT.h5]
-            mtkd predict --pipeline P.yaml --student NAME INPUT.csv
+            mtkd predict --pipeline P.yaml --student NAME [--replicate K] INPUT.csv
             mtkd predict --pipeline P.yaml --teachers INPUT.csv
 
             INPUT (plain or .gz) is read as training read its data (delimiter, header or column names, missing values), a block of rows at a time. The model file holds everything needed: data/dataset.h5 is not read. Output: CSV on standard output unless --output names a file (.h5: HDF5). Columns: the --keep columns, then per classification task `<task>` (the predicted class) and `<task>:p(<class>)` per class; per regression task `<task>` (in label units).
@@ -31,6 +31,9 @@ struct PredictCommand: ParsableCommand {
 
     @Option(name: .long, help: "The pipeline's student to predict with (e.g. kd).")
     var student: String?
+
+    @Option(name: .long, help: "Which replicate of the --student (students/<name>/replicate-<k>.h5).")
+    var replicate: Int = 0
 
     @Flag(name: .long, help: "Predict with the pipeline's teacher ensembles (tasks with a teacher).")
     var teachers = false
@@ -52,9 +55,12 @@ struct PredictCommand: ParsableCommand {
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard replicate >= 0 else { throw ValidationError("--replicate must be at least 0, got \(replicate)") }
         if pipeline == nil {
             guard files.count == 2 else { throw ValidationError("expected MODEL.h5 INPUT.csv (or --pipeline P.yaml with --student NAME or --teachers, and INPUT.csv)") }
-            guard student == nil, !teachers, artifacts == nil else { throw ValidationError("--student, --teachers and --artifacts go with --pipeline") }
+            guard student == nil, !teachers, artifacts == nil, replicate == 0 else {
+                throw ValidationError("--student, --replicate, --teachers and --artifacts go with --pipeline")
+            }
         } else {
             guard files.count == 1 else { throw ValidationError("with --pipeline, give only INPUT.csv") }
             guard (student != nil) != teachers else { throw ValidationError("with --pipeline, give either --student NAME or --teachers") }
@@ -108,10 +114,13 @@ struct PredictCommand: ParsableCommand {
             }
             let layout = ArtifactLayout(root: spec.artifactsDirectory)
             if let student {
-                guard spec.students.contains(where: { $0.name == student }) else {
+                guard let s = spec.students.first(where: { $0.name == student }) else {
                     throw CLIError.usage("\(spec.file): no student '\(student)'; the students are \(spec.students.map(\.name).joined(separator: ", "))")
                 }
-                let path = layout.student(student)
+                guard replicate < s.replicates else {
+                    throw CLIError.usage("--replicate \(replicate): student '\(student)' has \(s.replicates) replicate\(s.replicates == 1 ? "" : "s") (0…\(s.replicates - 1))")
+                }
+                let path = layout.student(student, replicate: replicate)
                 return try Predictor(model: try load(path), path: path)
             }
             guard !spec.teachers.isEmpty else { throw CLIError.usage("\(spec.file): the pipeline has no teachers") }

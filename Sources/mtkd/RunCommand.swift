@@ -35,6 +35,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         try CLIError.handle {
             let spec = try pipeline.load()
+            Interruption.install(artifactsRoot: spec.artifactsDirectory)
             let options = RunOptions(threads: threads, force: force, from: from, only: only, jobs: jobs)
             do {
                 try PipelineRunner.validate(options, spec: spec)

@@ -45,7 +45,7 @@ import Testing
             .write(toFile: testCSV, atomically: true, encoding: .utf8)
 
         // Encoding: predict's input rows are prepare's, bit for bit.
-        let student = try ModelFile.read(from: layout.student(spec.students[0].name))
+        let student = try ModelFile.read(from: layout.student(spec.students[0].name, replicate: 0))
         let pre = try #require(student.preprocessing)
         let table = try CSVTable.read(testCSV, options: PredictionRun.csvOptions(pre))
         var x = Matrix.empty
@@ -53,7 +53,7 @@ import Testing
         #expect(x == test.x, "encoded test rows differ from /test/x")
 
         // Every student and the first member of each teacher ensemble.
-        var models = spec.students.map { (name: $0.name, path: layout.student($0.name)) }
+        var models = spec.students.map { (name: $0.name, path: layout.student($0.name, replicate: 0)) }
         models += spec.teachers.map { (name: "\($0.task)/member-0", path: layout.teacherMember(task: $0.task, member: 0)) }
         var cases: [[String: String]] = []
         for (name, path) in models {
@@ -92,10 +92,12 @@ import Testing
     private func expectReportedMetrics(of name: String, predictions: String, report: EvaluationReport, data: PreparedDataset,
                                        test: SplitData, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let evaluation = try #require(report.models.first { $0.name == name }, sourceLocation: sourceLocation)
+        // A student's replicate 0 (the file predicted with), a member's or an ensemble's own metrics.
+        let reported = evaluation.replicates?.first { $0.replicate == 0 }?.tasks ?? evaluation.tasks
         let rows = try lines(predictions).map(cells)
         let column = Dictionary(rows[0].enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         #expect(rows.count == test.rowCount + 1, sourceLocation: sourceLocation)
-        for (taskName, metrics) in evaluation.tasks {
+        for (taskName, metrics) in reported {
             let t = try #require(data.taskIndex(taskName))
             let c = try #require(column[taskName], "no column \(taskName) in \(predictions)", sourceLocation: sourceLocation)
             switch test.labels[t] {
@@ -107,8 +109,8 @@ import Testing
             case .values(let values):
                 let predicted = rows.dropFirst().map { Double($0[c]) ?? .nan }
                 let rmse = try #require(Metrics.rmse(predicted: predicted, targets: values.map(Double.init)), sourceLocation: sourceLocation)
-                let reported = try #require(metrics.rmse, sourceLocation: sourceLocation)
-                #expect(abs(rmse - reported) <= 1e-5 * max(1, reported), "\(name) \(taskName) RMSE \(rmse) vs \(reported)",
+                let expected = try #require(metrics.rmse, sourceLocation: sourceLocation)
+                #expect(abs(rmse - expected) <= 1e-5 * max(1, expected), "\(name) \(taskName) RMSE \(rmse) vs \(expected)",
                         sourceLocation: sourceLocation)
             }
         }

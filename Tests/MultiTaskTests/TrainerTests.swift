@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import NN
 import Tensor
@@ -13,7 +14,9 @@ import Tensor
         #expect(metrics[1] > 0.85, "task b accuracy \(metrics[1])")
         #expect(history.epochs.count == 25)
         #expect(history.epochs.last!.trainLoss < history.epochs.first!.trainLoss)
-        #expect(history.epochs[history.bestEpoch - 1].validationScore == history.epochs.map(\.validationScore).max())
+        // Selected by validation loss (the default); ties would keep the later epoch.
+        let losses = history.epochs.map(\.validationLoss)
+        #expect(history.bestEpoch == losses.indices.last { losses[$0] == losses.min() }! + 1)
     }
 
     @Test func networkEndsWithTheBestEpochsWeights() throws {
@@ -148,5 +151,53 @@ import Tensor
         let hot = Ensemble.probabilities(memberLogits: [z1], combine: .meanProbs, temperature: 4)
         #expect(hot[0, 1] < cold[0, 1])
         #expect(hot[0, 1] > 0.5)
+    }
+}
+
+@Suite struct ModelSelectionTests {
+    @Test func patienceStopsTrainingAfterThatManyEpochsWithoutABetterValidationLoss() throws {
+        let train = Fixtures.problem(rows: 200, seed: 1), val = Fixtures.problem(rows: 100, seed: 2)
+        let net = HardSharingNetwork(inputs: 5, hidden: [16], dropout: 0, tasks: Fixtures.tasks, seed: 3)
+        var settings = Fixtures.settings(epochs: 200)
+        settings.learningRate = 0.05
+        settings.patience = 3
+        let history = try Trainer(network: net, settings: settings).fit(train: train, validation: val)
+        let ran = history.epochs.count
+        #expect(ran < 200)
+        #expect(ran - history.bestEpoch == 3)
+        let losses = history.epochs.map(\.validationLoss)
+        #expect(losses[history.bestEpoch - 1] == losses.min())
+    }
+
+    @Test func selectingByMetricKeepsTheLaterEpochOnTies() throws {
+        let train = Fixtures.problem(rows: 200, seed: 1), val = Fixtures.problem(rows: 100, seed: 2)
+        let net = HardSharingNetwork(inputs: 5, hidden: [16], dropout: 0, tasks: Fixtures.tasks, seed: 3)
+        var settings = Fixtures.settings(epochs: 30)
+        settings.selectBy = .metric
+        let history = try Trainer(network: net, settings: settings).fit(train: train, validation: val)
+        let scores = history.epochs.map(\.validationScore)
+        let best = scores.max()!
+        #expect(history.bestEpoch == scores.lastIndex(of: best)! + 1)
+        #expect(scores.filter { $0 == best }.count >= 1)
+    }
+
+    @Test func theValidationLossIsTheMeanOverTasksOfTheHardLoss() throws {
+        let val = Fixtures.problem(rows: 50, seed: 2)
+        let net = HardSharingNetwork(inputs: 5, hidden: [8], dropout: 0, tasks: Fixtures.tasks, seed: 3)
+        let (_, loss) = try Trainer.validate(network: net, on: val)
+        // Independent: softmax cross-entropy per task from the network's outputs.
+        let outputs = net.predict(val.x)
+        var perTask: [Double] = []
+        for t in Fixtures.tasks.indices {
+            guard case .classes(let y) = val.targets[t].labels else { continue }
+            var sum = 0.0, n = 0
+            for r in 0..<outputs[t].rows where y[r] >= 0 {
+                let z = (0..<outputs[t].cols).map { Double(outputs[t][r, $0]) }
+                sum += Foundation.log(z.map { Foundation.exp($0) }.reduce(0, +)) - z[Int(y[r])]
+                n += 1
+            }
+            perTask.append(sum / Double(n))
+        }
+        #expect(abs(loss - perTask.reduce(0, +) / Double(perTask.count)) < 1e-9)
     }
 }

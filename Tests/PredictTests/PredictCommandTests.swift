@@ -91,10 +91,10 @@ import Testing
                 #expect(r.out.isEmpty, sourceLocation: sourceLocation)
             }
             try check("x,color\n1,blue\n", "IN:1: no column 'size'; the model reads 3 columns and 1 is missing: size")
-            try check("x,color,size\n1,blue,L\n2,blue,L\nx2,blue,L\n", "IN:4: non-numeric value 'x2' in column 'x'")
-            try check("x,color,size\n-inf,blue,L\n", "IN:2: column 'x': non-finite value '-inf'; numbers must be finite")
+            try check("x,color,size\n1,blue,L\n2,blue,L\nx2,blue,L\n", "IN:4:1: non-numeric value 'x2' in column 'x'")
+            try check("x,color,size\n-inf,blue,L\n", "IN:2:1: non-finite value '-inf' in column 'x'; expected a finite number")
             try check("x,color,size\n1,blue,\n",
-                      "IN:2: column 'size': missing value; the model was trained with missing_features: drop-row and never saw such a row (--impute-missing imputes: numeric → training mean, categorical → all zeros)")
+                      "IN:2:3: missing value in column 'size'; the model was trained with missing_features: drop-row and never saw such a row (--impute-missing imputes: numeric → training mean, categorical → all zeros)")
             try check("", "IN: empty file")
             try check("x,color,size\n", "IN: no data rows to predict")
             try check("x,color,size\n1,blue\n", "IN:2: ragged row: expected 3 fields, got 2")

@@ -42,15 +42,15 @@ import Testing
 
     @Test func missingCellsOfDropRowModelsAreRefusedWithLineAndColumn() {
         #expect(badInput { try encode("x,color,size\n1,blue,L\n\n2,NA,S\n") }
-                == "in.csv:4: column 'color': missing value; the model was trained with missing_features: drop-row and never saw such a row (--impute-missing imputes: numeric → training mean, categorical → all zeros)")
-        #expect(badInput { try encode("x,color,size\nNA,blue,L\n") }?.hasPrefix("in.csv:2: column 'x': missing value;") == true)
+                == "in.csv:4:2: missing value in column 'color'; the model was trained with missing_features: drop-row and never saw such a row (--impute-missing imputes: numeric → training mean, categorical → all zeros)")
+        #expect(badInput { try encode("x,color,size\nNA,blue,L\n") }?.hasPrefix("in.csv:2:1: missing value in column 'x';") == true)
     }
 
     @Test func nonNumericAndNonFiniteNumbersAreRefused() {
-        #expect(badInput { try encode("x,color,size\n1,blue,L\nabc,blue,L\n") } == "in.csv:3: non-numeric value 'abc' in column 'x'")
-        #expect(badInput { try encode("x,color,size\ninf,blue,L\n") } == "in.csv:2: column 'x': non-finite value 'inf'; numbers must be finite")
-        #expect(badInput { try encode("x,color,size\nnan,blue,L\n", syntheticModel(.imputeMean)) } == "in.csv:2: column 'x': non-finite value 'nan'; numbers must be finite")
-        #expect(badInput { try encode("x,color,size\n1e999,blue,L\n") } == "in.csv:2: column 'x': non-finite value '1e999'; numbers must be finite")
+        #expect(badInput { try encode("x,color,size\n1,blue,L\nabc,blue,L\n") } == "in.csv:3:1: non-numeric value 'abc' in column 'x'")
+        #expect(badInput { try encode("x,color,size\ninf,blue,L\n") } == "in.csv:2:1: non-finite value 'inf' in column 'x'; expected a finite number")
+        #expect(badInput { try encode("x,color,size\nnan,blue,L\n", syntheticModel(.imputeMean)) } == "in.csv:2:1: non-finite value 'nan' in column 'x'; expected a finite number")
+        #expect(badInput { try encode("x,color,size\n1e999,blue,L\n") } == "in.csv:2:1: non-finite value '1e999' in column 'x'; expected a finite number")
     }
 
     @Test func aMissingColumnIsNamed() {

@@ -21,7 +21,7 @@ import Testing
             _ = try f.load()
             Issue.record("expected an error")
         } catch let ReportError.unreadableMetrics(message) {
-            #expect(message.hasPrefix("\(f.layout.metrics): not a valid metrics file"))
+            #expect(message.hasPrefix("\(f.layout.metrics): not a valid mtkd metrics file: not valid JSON"))
         }
     }
 

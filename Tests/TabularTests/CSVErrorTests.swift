@@ -41,8 +41,14 @@ import Testing
     @Test func nonNumericValueNamesLineColumnAndText() throws {
         let t = try table("age,income\n39,1000\n40, 12k \n")
         let error = csvError { try t.numericColumn(1) }
-        #expect(error == .nonNumericValue(file: "test.csv", line: 3, column: "income", value: "12k"))
-        #expect(error?.errorDescription == "test.csv:3: non-numeric value '12k' in column 'income'")
+        #expect(error == .nonNumericValue(file: "test.csv", line: 3, field: 2, column: "income", value: "12k"))
+        #expect(error?.errorDescription == "test.csv:3:2: non-numeric value '12k' in column 'income'")
+    }
+
+    @Test func aHugeCellIsShownShortened() throws {
+        let cell = String(repeating: "x", count: 1_000_000)
+        let error = csvError { try table("a\n\(cell)\n").numericColumn(0) }
+        #expect(error?.errorDescription == "test.csv:2:1: non-numeric value '\(String(repeating: "x", count: 40))…' in column 'a'")
     }
 
     @Test func missingFileIsNotFound() {

@@ -100,7 +100,7 @@ import Testing
         let t = try table("a,b\n")
         #expect(t.rowCount == 0)
         #expect(try t.numericColumn(0) == [])
-        #expect(t.categoricalColumn(1).categories == [])
+        #expect(try t.categoricalColumn(1).categories == [])
     }
 
     @Test func missingTokensAreRecognisedAfterTrimming() throws {

@@ -10,8 +10,6 @@ public final class Console: @unchecked Sendable {
     private var captured: [String]?
     /// Whether the last line written was a transient progress line (terminal only).
     private var progressShown = false
-    /// False while several networks train at once: progress lines then stay one per epoch.
-    public var inPlaceProgress = true
 
     public init(quiet: Bool = false, capture: Bool = false) {
         self.quiet = quiet
@@ -33,15 +31,33 @@ public final class Console: @unchecked Sendable {
         }
     }
 
-    /// A per-epoch progress line: rewritten in place on a terminal, one line each otherwise
-    /// (so logs keep the whole training curve).
-    public func progress(_ line: String) {
-        guard isTerminal, captured == nil, lock.withLock({ inPlaceProgress }) else { return info(line) }
+    /// A per-epoch progress line of training that has done `epoch` of `epochs` epochs since
+    /// `started`: on a terminal one line rewritten in place (whichever network reported last),
+    /// cut to the terminal's width, with elapsed time and an ETA; in logs, one line per tenth
+    /// of the schedule (the whole curve is in the model file).
+    public func progress(_ line: String, epoch: Int, epochs: Int, started: ContinuousClock.Instant) {
+        let elapsed = (ContinuousClock.now - started).seconds
+        let eta = epoch > 0 ? elapsed / Double(epoch) * Double(epochs - epoch) : .nan
+        let full = line + "  " + Format.seconds(elapsed) + (epoch < epochs && eta.isFinite ? ", ETA " + Format.seconds(eta) : "")
+        guard isTerminal, captured == nil else {
+            let step = max(1, epochs / 10)
+            if epoch % step == 0 || epoch == epochs || captured != nil { info(full) }
+            return
+        }
         lock.withLock {
             guard !quiet else { return }
-            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+            let width = Self.terminalWidth()
+            let shown = full.count > width - 1 ? String(full.prefix(max(width - 2, 1))) + "…" : full
+            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + shown).utf8))
             progressShown = true
         }
+    }
+
+    /// Columns of the terminal on standard error (80 when unknown).
+    static func terminalWidth() -> Int {
+        var size = winsize()
+        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
     }
 
     /// A stage heading.

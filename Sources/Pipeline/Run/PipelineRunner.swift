@@ -85,10 +85,36 @@ public final class PipelineRunner {
     }
 
     /// Runs the stages that need it; returns the evaluation (nil with `--only` of another stage).
+    ///
+    /// Bad input (a `SpecError`, e.g. a CSV error found by `prepare`) leaves the artifacts as
+    /// they were: a folder this run created is removed again, and state files are rewritten
+    /// only when a stage completed.
     @discardableResult
     public func run() throws -> EvaluationReport? {
         try Self.validate(options, spec: spec)
         BLAS.setThreads(options.threads)
+        let created = Self.firstMissingAncestor(of: layout.root)
+        do {
+            return try runLocked()
+        } catch let error as SpecError {
+            if let created { try? FileManager.default.removeItem(atPath: created) }
+            throw error
+        }
+    }
+
+    /// The outermost folder of `path` that does not exist yet (nil when `path` exists).
+    static func firstMissingAncestor(of path: String) -> String? {
+        let fm = FileManager.default
+        guard !fm.fileExists(atPath: path) else { return nil }
+        var missing = path
+        while true {
+            let parent = (missing as NSString).deletingLastPathComponent
+            if parent == missing || parent.isEmpty || fm.fileExists(atPath: parent) { return missing }
+            missing = parent
+        }
+    }
+
+    private func runLocked() throws -> EvaluationReport? {
         let runLock = try RunLock(path: layout.runLock)
         defer { runLock.release() }
         console.info("mtkd: pipeline \(spec.name) → \(PrepareStage.display(layout.root))")
@@ -98,12 +124,23 @@ public final class PipelineRunner {
         try removeDebris()
 
         let definitions = StageDefinition.all(spec)
-        let checker = StageChecker(layout: layout, hasher: hasher)
-        var lock = try LockFile.read(from: layout.lock) ?? LockFile(pipeline: spec.name)
+        let checker = StageChecker(layout: layout, hasher: hasher, pipelineFile: spec.file)
+        var lock: LockFile
+        do { lock = try LockFile.read(from: layout.lock) ?? LockFile(pipeline: spec.name) } catch let e as ArtifactError {
+            let names = definitions.map(\.name.description).joined(separator: ", ")
+            throw ArtifactError(path: e.path, e.message + "; delete it and `mtkd run` re-runs every stage (\(names)), "
+                                + "reusing teacher members and students whose files still match their settings")
+        }
+        let recordedLock = lock
         // Entries of stages no longer in the pipeline are dropped.
         let current = Set(definitions.map(\.name.description))
         lock.stages = lock.stages.filter { current.contains($0.key) }
-        var timings = try Timings.read(from: layout.timings)
+        var timings: Timings
+        do { timings = try Timings.read(from: layout.timings) } catch {
+            // It only holds wall-clock times: nothing depends on it.
+            console.info("warning: \((error as? LocalizedError)?.errorDescription ?? "\(error)"); starting it afresh")
+            timings = Timings()
+        }
         timings.stages = timings.stages.filter { current.contains($0.key) }
         let fromIndex = options.from.flatMap { f in definitions.firstIndex { $0.name.description == f } }
         let datasetLock = NSLock()
@@ -132,7 +169,8 @@ public final class PipelineRunner {
                 let name = d.name.description
                 if let only = options.only, only != name { continue }
                 let position = definitions.firstIndex { $0.name == d.name }!
-                let forced = options.force || (fromIndex.map { position >= $0 } ?? false)
+                // --force with --from forces that stage and what follows; upstream stages run only if stale.
+                let forced = fromIndex.map { position >= $0 } ?? options.force
                 let state = try checker.state(of: d, lock: lock)
                 if !forced, state == .upToDate {
                     console.info("==> \(name): up to date, skipping")
@@ -141,15 +179,18 @@ public final class PipelineRunner {
                 pending.append((d, forced, state))
             }
             guard !pending.isEmpty else { continue }
+            if Interruption.requested {
+                throw Interruption.Stopped(message: "interrupted; `mtkd run` continues with \(pending[0].definition.name)")
+            }
             var results = [(StageLock, Timings.Stage)?](repeating: nil, count: pending.count)
-            console.inPlaceProgress = pending.count == 1 && options.jobs == 1
-            defer { console.inPlaceProgress = true }
             var failure: Error?
             do {
                 try WorkerPool.run(count: pending.count, jobs: options.jobs) { i in
                     let p = pending[i]
+                    // A student stage alone uses the workers for its replicates; several share them.
                     results[i] = try runStage(p.definition, forced: p.forced, state: p.state, previous: lock.stages[p.definition.name.description],
-                                              checker: checker, dataset: { try loadDataset() })
+                                              checker: checker, studentJobs: pending.count == 1 ? options.jobs : 1,
+                                              dataset: { try loadDataset() })
                 }
             } catch {
                 failure = error
@@ -162,9 +203,14 @@ public final class PipelineRunner {
                 timings.stages[name] = timing
                 ran += 1
             }
-            try lock.write(to: layout.lock)
-            try timings.write(to: layout.timings)
-            if let failure { throw failure }
+            if results.contains(where: { $0 != nil }) || lock != recordedLock {
+                try lock.write(to: layout.lock)
+                try timings.write(to: layout.timings)
+            }
+            if let failure {
+                if Interruption.requested { throw Interruption.Stopped(message: interruptedMessage(pending.map(\.definition))) }
+                throw failure
+            }
         }
         if ran == 0 { console.info("mtkd: pipeline \(spec.name) is up to date") }
         guard options.only == nil || options.only == "evaluate", FileManager.default.fileExists(atPath: layout.metrics) else { return nil }
@@ -173,9 +219,23 @@ public final class PipelineRunner {
         return report
     }
 
+    /// "interrupted; `mtkd run` resumes …" for the stages that were running.
+    private func interruptedMessage(_ stages: [StageDefinition]) -> String {
+        let resumes = stages.flatMap { d in
+            PipelineStatus.resumePoints(d, spec: spec, layout: layout).map { p in
+                "\(d.name) \(p.network) " + (p.epoch.map { "at epoch \($0)" } ?? "from scratch")
+            }
+        }
+        guard !resumes.isEmpty else {
+            return "interrupted; `mtkd run` runs \(stages.map(\.name.description).joined(separator: ", ")) again"
+        }
+        return "interrupted; `mtkd run` resumes \(resumes.joined(separator: ", "))"
+    }
+
     /// Carries out one stage; returns its lock entry and timing (written by the caller).
     private func runStage(_ d: StageDefinition, forced: Bool, state: StageState, previous: StageLock?,
-                          checker: StageChecker, dataset: () throws -> PreparedDataset) throws -> (StageLock, Timings.Stage) {
+                          checker: StageChecker, studentJobs: Int = 1,
+                          dataset: () throws -> PreparedDataset) throws -> (StageLock, Timings.Stage) {
         let name = d.name.description
         switch state {
         case _ where forced: console.stage("\(name) (forced)")
@@ -209,8 +269,10 @@ public final class PipelineRunner {
                 try SoftTargetsStage(context: context).run(dataset: try dataset(), jobs: options.jobs)
             case .student(let variant):
                 let student = spec.students.first { $0.name == variant }!
-                try StudentStage(context: context, student: student, fingerprint: fingerprint, force: forced,
-                                 isTrusted: isTrusted).run(dataset: try dataset())
+                // Each replicate's fingerprint leaves the replicate count out: adding replicates keeps the others.
+                let base = Fingerprint.of(stage: name, params: d.params.filter { !$0.key.hasSuffix(".replicates") }, inputs: inputs)
+                try StudentStage(context: context, student: student, fingerprint: base, force: forced,
+                                 isTrusted: isTrusted).run(dataset: try dataset(), jobs: studentJobs)
             case .evaluate:
                 try EvaluateStage(context: context).run(dataset: try dataset(), jobs: options.jobs)
             }

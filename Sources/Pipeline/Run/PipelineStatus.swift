@@ -5,7 +5,7 @@ import HDF5
 /// One stage's line in `mtkd status`.
 public struct StageStatusReport: Equatable, Sendable, Codable {
     public var stage: String
-    /// "up to date", "stale", "never run", "interrupted"
+    /// "up to date", "stale", "never run", "interrupted", "running" (a run in progress holds a checkpoint)
     public var state: String
     /// What changed (stale), or where training will resume (interrupted).
     public var reasons: [String]
@@ -17,14 +17,17 @@ public struct StageStatusReport: Equatable, Sendable, Codable {
 public struct PipelineStatus: Sendable, Codable {
     public var pipeline: String
     public var artifacts: String
+    /// The run holding the artifacts folder now ("pid N, started …"), nil when none does.
+    public var running: String?
     public var stages: [StageStatusReport]
 
     public var upToDate: Bool { stages.allSatisfy { !$0.willRun } }
 
     public static func of(_ spec: PipelineSpec) throws -> PipelineStatus {
         let layout = ArtifactLayout(root: spec.artifactsDirectory)
-        let checker = StageChecker(layout: layout, hasher: FileHasher())
+        let checker = StageChecker(layout: layout, hasher: FileHasher(), pipelineFile: spec.file)
         let lock = try LockFile.read(from: layout.lock)
+        let running = RunLock.holder(path: layout.runLock)
         var willRun = Set<StageName>()
         var reports: [StageStatusReport] = []
         for d in StageDefinition.all(spec) {
@@ -40,37 +43,42 @@ public struct PipelineStatus: Sendable, Codable {
             if state != .upToDate || !upstream.isEmpty {
                 willRun.insert(d.name)
                 if let epoch = try Self.checkpointEpoch(d, spec: spec, layout: layout) {
-                    label = "interrupted"
+                    // A checkpoint of a run in progress is work under way, not an interruption.
+                    label = running == nil ? "interrupted" : "running"
                     reasons.append(epoch)
                 }
             }
             reports.append(StageStatusReport(stage: d.name.description, state: label, reasons: reasons, willRun: willRun.contains(d.name)))
         }
-        return PipelineStatus(pipeline: spec.name, artifacts: layout.root, stages: reports)
+        return PipelineStatus(pipeline: spec.name, artifacts: layout.root, running: running, stages: reports)
     }
 
     /// "resumes … at epoch N" from the stage's training checkpoints, if any.
     static func checkpointEpoch(_ d: StageDefinition, spec: PipelineSpec, layout: ArtifactLayout) throws -> String? {
+        let points = resumePoints(d, spec: spec, layout: layout)
+        guard !points.isEmpty else { return nil }
+        return points.map { p in p.epoch.map { "\(p.network) resumes at epoch \($0)" } ?? "\(p.network): unreadable checkpoint (will be retrained)" }
+            .joined(separator: ", ")
+    }
+
+    /// The networks of a stage that have a training checkpoint, and the epoch each resumes at
+    /// (nil: the checkpoint cannot be read and the network trains from scratch).
+    static func resumePoints(_ d: StageDefinition, spec: PipelineSpec, layout: ArtifactLayout) -> [(network: String, epoch: Int?)] {
         var paths: [(String, String)] = []
         switch d.name {
         case .teachers:
             for t in spec.teachers {
                 for m in 0..<t.members { paths.append(("\(t.task)/member-\(m)", layout.teacherCheckpoint(task: t.task, member: m))) }
             }
-        case .student(let v): paths.append((v, layout.studentCheckpoint(v)))
-        default: return nil
+        case .student(let v):
+            let replicates = spec.students.first { $0.name == v }?.replicates ?? 1
+            for k in 0..<replicates { paths.append((ArtifactLayout.replicateName(v, k), layout.studentCheckpoint(v, replicate: k))) }
+        default: return []
         }
-        var notes: [String] = []
-        for (name, path) in paths where FileManager.default.fileExists(atPath: path) {
-            do {
-                let root = try H5File.open(path).root
-                let epoch = try root.group("state").attributes.int("epoch")
-                notes.append("\(name) resumes at epoch \(epoch + 1)")
-            } catch {
-                notes.append("\(name): unreadable checkpoint (will be retrained)")
-            }
+        return paths.filter { FileManager.default.fileExists(atPath: $0.1) }.map { name, path in
+            let epoch = try? H5File.open(path).root.group("state").attributes.int("epoch")
+            return (name, epoch.map { Int($0) + 1 })
         }
-        return notes.isEmpty ? nil : notes.joined(separator: ", ")
     }
 
     /// The human-readable table.
@@ -82,6 +90,7 @@ public struct PipelineStatus: Sendable, Codable {
             lines.append("  \(s.stage)\(pad)  \(s.state)")
             for r in s.reasons { lines.append("  \(String(repeating: " ", count: width))    - \(r)") }
         }
+        if let running { lines.append("a run is in progress (\(running)): states change as it goes") }
         if upToDate { lines.append("pipeline \(pipeline) is up to date") }
         return lines.joined(separator: "\n")
     }

@@ -39,6 +39,19 @@ public final class RunLock {
         _ = pwrite(fd, me, me.utf8.count, 0)
     }
 
+    /// Who holds the lock at `path` right now ("pid N, started …"), nil when no run holds it.
+    public static func holder(path: String) -> String? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return nil
+        }
+        let owner = contents(fd)
+        return owner.isEmpty ? "owner unknown" : owner
+    }
+
     private static func contents(_ fd: Int32) -> String {
         var buffer = [UInt8](repeating: 0, count: 256)
         let n = pread(fd, &buffer, 256, 0)

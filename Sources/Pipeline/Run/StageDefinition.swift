@@ -55,15 +55,17 @@ extension StageDefinition {
             if distills { q.set("soft_targets.temperature", spec.softTargets.temperature) }
             stages.append(StageDefinition(name: .student(student.name), params: q.values,
                                           inputs: [layout.dataset] + (distills ? [layout.softTargets] : []),
-                                          outputs: [layout.student(student.name)],
+                                          outputs: (0..<student.replicates).map { layout.student(student.name, replicate: $0) },
                                           upstream: distills ? [.prepare, .softTargets] : [.prepare]))
         }
         var e = Params()
         e.set("soft_targets.combine", spec.softTargets.combine.rawValue)
         e.set("students", spec.students.map(\.name))
+        e.set("baselines", spec.students.map { "\($0.name)=\($0.baseline ?? "default")" })
         e.set("teachers", spec.teachers.map { "\($0.task)×\($0.members)" })
         stages.append(StageDefinition(name: .evaluate, params: e.values,
-                                      inputs: [layout.dataset] + memberFiles + spec.students.map { layout.student($0.name) },
+                                      inputs: [layout.dataset] + memberFiles
+                                          + spec.students.flatMap { s in (0..<s.replicates).map { layout.student(s.name, replicate: $0) } },
                                       outputs: [layout.metrics, layout.reportMarkdown],
                                       upstream: [.prepare] + (hasTeachers ? [.teachers] : []) + spec.students.map { .student($0.name) }))
         return stages
@@ -112,6 +114,7 @@ struct Params {
         set("\(prefix).epochs", t.epochs); set("\(prefix).batch_size", t.batchSize)
         set("\(prefix).learning_rate", t.learningRate); set("\(prefix).optimizer", t.optimizer.rawValue)
         set("\(prefix).momentum", t.momentum); set("\(prefix).weight_decay", t.weightDecay)
+        set("\(prefix).select_by", t.selectBy.rawValue); set("\(prefix).patience", t.patience.map(String.init) ?? "none")
     }
 
     mutating func teacher(_ t: TeacherSpec) {
@@ -126,6 +129,7 @@ struct Params {
         set("\(k).distill", s.distill.rawValue); set("\(k).alpha", s.alpha)
         set("\(k).task_weights", s.taskWeights.keys.sorted().map { "\($0)=\(s.taskWeights[$0]!)" })
         set("\(k).task_weighting", s.taskWeighting.rawValue)
+        set("\(k).replicates", s.replicates)
         set("\(k).batching", s.batching.rawValue)
         if s.batching == .perTask { set("\(k).sampling_temperature", s.samplingTemperature) }
         switch s.architecture {

@@ -23,11 +23,31 @@ public enum StageState: Equatable, Sendable {
 public struct StageChecker {
     public let layout: ArtifactLayout
     public let hasher: FileHasher
+    /// The folder of the pipeline file: data files are named relative to it in the lock.
+    public let pipelineFolder: String
 
-    public init(layout: ArtifactLayout, hasher: FileHasher) { self.layout = layout; self.hasher = hasher }
+    public init(layout: ArtifactLayout, hasher: FileHasher, pipelineFile: String) {
+        self.layout = layout; self.hasher = hasher
+        self.pipelineFolder = (pipelineFile as NSString).deletingLastPathComponent
+    }
 
-    /// Name of a file in the lock: relative to the artifacts folder when inside it, else absolute.
-    public func lockName(_ path: String) -> String { layout.relative(path) }
+    /// Name of a file in the lock: relative to the artifacts folder when inside it (`data/dataset.h5`),
+    /// else relative to the pipeline file's folder (`./data/penguins.csv`, `../data/census/train.csv`),
+    /// so a copied or moved project keeps its fingerprints.
+    public func lockName(_ path: String) -> String {
+        let inside = layout.relative(path)
+        return inside != path ? inside : Self.relativePath(path, from: pipelineFolder)
+    }
+
+    /// `path` relative to `folder`, starting with `./` or `../` (both absolute).
+    static func relativePath(_ path: String, from folder: String) -> String {
+        let a = path.split(separator: "/"), b = folder.split(separator: "/")
+        var common = 0
+        while common < min(a.count - 1, b.count) && a[common] == b[common] { common += 1 }
+        let up = Array(repeating: "..", count: b.count - common)
+        let rest = a[common...].map(String.init)
+        return (up.isEmpty ? ["."] : up).joined(separator: "/") + "/" + rest.joined(separator: "/")
+    }
 
     /// Hashes of the stage's inputs, keyed by lock name; throws naming the first missing input.
     public func inputHashes(_ d: StageDefinition) throws -> [String: FileHash] {

@@ -73,9 +73,7 @@ struct SpecDataDraft {
             case "missing_features":
                 missingFeatures = try value.choice(MissingFeaturePolicy.self)
             case "max_categories":
-                let count = try value.int()
-                try value.require(count >= 1, ">= 1")
-                maxCategories = count
+                maxCategories = try value.int(in: SpecLimits.maxCategories)
             case "features":
                 features = try Self.features(value)
             default:

@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 
 /// Checks that span sections of the pipeline file, run once every section has been read.
@@ -19,6 +20,39 @@ extension SpecDraft {
         for student in students ?? [] {
             for weight in student.weightNodes { try checkTask(weight.task, weight.node) }
         }
+        // `baseline:` names another student, one trained without teachers.
+        let all = students ?? []
+        for student in all {
+            guard let node = student.baselineNode, let name = student.spec.baseline else { continue }
+            guard let other = all.first(where: { $0.spec.name == name }), name != student.spec.name else {
+                let names = all.map(\.spec.name).filter { $0 != student.spec.name }
+                throw node.error("no other student named '\(name)'" + SpecSuggest.hint(for: name, in: names, listing: "the students are"))
+            }
+            guard other.spec.distill == .none else {
+                throw node.error("the baseline '\(name)' must be trained without teachers (distill: none); it has distill: \(other.spec.distill.rawValue)")
+            }
+        }
+    }
+
+    /// Every network fits in this machine's memory, at the least input width the features can
+    /// give (one input per feature column; categorical ones give one per category, known only
+    /// after `prepare`, which checks again) and the fewest outputs (2 per classification task).
+    func checkMemory(available: Double = NetworkMemory.available) throws {
+        let specs = tasks.map(\.spec)
+        let outputs = specs.map { $0.kind == .classification ? 2 : 1 }
+        let needs = NetworkMemory.needs(inputs: data.features.count, outputs: outputs, tasks: specs,
+                                        teachers: teachers.map(\.spec), students: (students ?? []).map(\.spec))
+        guard let need = needs.first(where: { $0.bytes > available }) else { return }
+        let node: SpecNode
+        if let t = need.teacher {
+            node = teachers[t].hiddenNode ?? teachers[t].node
+        } else {
+            let student = students![need.student!]
+            node = student.hiddenNode ?? student.nameNode
+        }
+        throw node.error("\(need.network) would have at least \(NetworkMemory.format(count: need.parameters)) parameters, "
+                         + "needing about \(NetworkMemory.format(bytes: need.bytes)) to train (\(Int(NetworkMemory.bytesPerParameter)) bytes each), "
+                         + "more than this machine's \(NetworkMemory.format(bytes: available)) of memory; use narrower or fewer layers")
     }
 
     /// Every data file exists; then every feature and label column is in each file's columns
@@ -57,7 +91,7 @@ extension SpecDraft {
         do {
             fields = try columnsOf(file.path, data.delimiter, data.header)
         } catch {
-            throw file.node.error("cannot read the columns of \(file.written): \(error.localizedDescription)")
+            throw file.node.error("cannot read the columns of \(file.written): \(FileSystemError.message(error))")
         }
         if data.header { return fields }
         if let node = data.columnsNode {

@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 
 extension PipelineSpec {
@@ -21,8 +22,9 @@ extension PipelineSpec {
         guard !isFolder.boolValue else {
             throw SpecError(file: path, message: "\(absolute) is a folder, not a pipeline file")
         }
-        guard let bytes = FileManager.default.contents(atPath: absolute) else {
-            throw SpecError(file: path, message: "cannot read \(absolute)")
+        let bytes: Data
+        do { bytes = try Data(contentsOf: URL(fileURLWithPath: absolute)) } catch {
+            throw SpecError(file: path, message: "cannot read \(absolute): \(FileSystemError.reason(error) ?? "\(error)")")
         }
         guard let yaml = String(data: bytes, encoding: .utf8) else {
             throw SpecError(file: path, message: "the file is not UTF-8 text")
@@ -34,7 +36,8 @@ extension PipelineSpec {
     /// Validates the text of a pipeline file.
     ///
     /// Problems inside the file are reported in file order; then references between sections
-    /// (task names, feature and label columns); then the data files and their columns.
+    /// (task names, feature and label columns); then whether the networks fit in memory; then
+    /// the data files and their columns.
     ///
     /// - Parameters:
     ///   - yaml: the file's text.
@@ -50,6 +53,7 @@ extension PipelineSpec {
         }
         let draft = try SpecDraft(root: root, baseDirectory: base)
         try draft.checkReferences()
+        try draft.checkMemory()
         try draft.checkDataFiles(columnsOf: columnsOf)
         let absoluteFile = file.hasPrefix("/")
             ? SpecPaths.normalized(file)
@@ -64,7 +68,7 @@ extension PipelineSpec {
 /// A pipeline file read section by section, each value checked on its own;
 /// `PipelineSpec+Checks` then checks what spans sections.
 struct SpecDraft {
-    static let keys = ["name", "seed", "artifacts", "data", "tasks", "teachers", "soft_targets", "students"]
+    static let keys = ["name", "seed", "artifacts", "data", "tasks", "teachers", "soft_targets", "students", "replicates"]
 
     var name: String
     var seed: UInt64
@@ -76,20 +80,21 @@ struct SpecDraft {
     var softTargets: SoftTargetSpec
     /// nil: not given, one default student.
     var students: [SpecStudentDraft]?
+    /// `replicates:` for every student that does not set its own.
+    var replicates = 1
 
     /// Reads the top-level mapping.
     init(root: SpecNode, baseDirectory: String) throws {
         var name: String?, seed: UInt64 = 0, artifacts: String?
         var data: SpecDataDraft?, tasks: [SpecTaskDraft]?
         var teachers: [SpecTeacherDraft] = [], softTargets = SoftTargetSpec(), students: [SpecStudentDraft]?
+        var replicates = 1
         try root.forEachEntry(keys: Self.keys, expected: "a mapping of pipeline settings (name, data, tasks, …)") { key, value in
             switch key {
             case "name":
                 name = try SpecDraft.identifier(value)
             case "seed":
-                let number = try value.int()
-                try value.require(number >= 0, ">= 0")
-                seed = UInt64(number)
+                seed = UInt64(try value.int(in: SpecLimits.seed))
             case "artifacts":
                 artifacts = SpecPaths.absolute(try value.nonEmptyString("a folder path"), base: baseDirectory)
             case "data":
@@ -102,6 +107,8 @@ struct SpecDraft {
                 softTargets = try SpecDraft.softTargets(value)
             case "students":
                 students = try SpecStudentDraft.readAll(value)
+            case "replicates":
+                replicates = try SpecDraft.replicates(value)
             default:
                 break
             }
@@ -111,6 +118,7 @@ struct SpecDraft {
         guard let tasks else { throw root.missing("tasks") }
         self.name = name; self.seed = seed; self.artifactsRoot = artifacts; self.data = data
         self.tasks = tasks; self.teachers = teachers; self.softTargets = softTargets; self.students = students
+        self.replicates = replicates
     }
 
     /// The validated spec: teachers in task order, the default student when none was given.
@@ -119,8 +127,15 @@ struct SpecDraft {
         let teacherSpecs = teachers.map(\.spec).sorted { (order[$0.task] ?? 0) < (order[$1.task] ?? 0) }
         return PipelineSpec(name: name, file: file, artifactsRoot: artifactsRoot, seed: seed, data: data.spec,
                             tasks: tasks.map(\.spec), teachers: teacherSpecs, softTargets: softTargets,
-                            students: students?.map(\.spec) ?? [SpecStudentDraft.defaultStudent])
+                            students: (students?.map { s in
+                                var spec = s.spec
+                                spec.replicates = s.replicates ?? replicates
+                                return spec
+                            }) ?? [{ var s = SpecStudentDraft.defaultStudent; s.replicates = replicates; return s }()])
     }
+
+    /// `replicates:` (pipeline-wide or per student).
+    static func replicates(_ node: SpecNode) throws -> Int { try node.int(in: SpecLimits.replicates) }
 
     /// A name of a pipeline, task or student: `[A-Za-z0-9][A-Za-z0-9_.-]*`.
     static func identifier(_ node: SpecNode) throws -> String {

@@ -115,10 +115,17 @@ public struct TrainingSpec: Equatable, Sendable {
     public var momentum: Double
     /// L2 weight decay added to gradients (0 = off).
     public var weightDecay: Double
+    /// What picks the epoch whose weights are kept: validation `loss` (default) or `metric`.
+    public var selectBy: SelectBy
+    /// Stop after this many epochs without a better validation number (nil: run every epoch).
+    public var patience: Int?
+    public enum SelectBy: String, Equatable, Sendable, CaseIterable { case loss, metric }
+
     public init(epochs: Int, batchSize: Int, learningRate: Double, optimizer: Optimizer = .adam,
-                momentum: Double = 0.9, weightDecay: Double = 0) {
+                momentum: Double = 0.9, weightDecay: Double = 0, selectBy: SelectBy = .loss, patience: Int? = nil) {
         self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate
         self.optimizer = optimizer; self.momentum = momentum; self.weightDecay = weightDecay
+        self.selectBy = selectBy; self.patience = patience
     }
 }
 
@@ -205,11 +212,19 @@ public struct StudentSpec: Equatable, Sendable {
     public var stitchLearningRateScale: Double
     /// Soft sharing: λ of the coupling penalty.
     public var lambda: Double
+    /// Times the student is trained, replicate k with the k-th derived seed shared by every
+    /// student (so students compare in pairs).
+    public var replicates: Int
+    /// The no-KD student this one is compared with (nil: the student with the same
+    /// architecture and `distill: none`, if any).
+    public var baseline: String?
 
     public init(name: String, architecture: Architecture, hidden: [Int], dropout: Double, distill: Distill,
                 alpha: Double, taskWeights: [String: Double], training: TrainingSpec,
                 taskWeighting: TaskWeighting = .fixed, batching: Batching = .mixed, samplingTemperature: Double = 1,
-                alphaSame: Double = 0.9, perUnit: Bool = false, stitchLearningRateScale: Double = 10, lambda: Double = 1e-3) {
+                alphaSame: Double = 0.9, perUnit: Bool = false, stitchLearningRateScale: Double = 10, lambda: Double = 1e-3,
+                replicates: Int = 1, baseline: String? = nil) {
+        self.replicates = replicates; self.baseline = baseline
         self.name = name; self.architecture = architecture; self.hidden = hidden; self.dropout = dropout
         self.distill = distill; self.alpha = alpha; self.taskWeights = taskWeights; self.training = training
         self.taskWeighting = taskWeighting; self.batching = batching; self.samplingTemperature = samplingTemperature

@@ -50,7 +50,12 @@ struct SpecNode {
     /// Throws `<label> must be <constraint>, got <value as written>` unless `condition` holds.
     func require(_ condition: Bool, _ constraint: String, label: String? = nil) throws {
         guard !condition else { return }
-        throw error("\(label ?? name) must be \(constraint), got \(written)")
+        throw violation(constraint, label: label)
+    }
+
+    /// `<label> must be <constraint>, got <value as written>`.
+    func violation(_ constraint: String, label: String? = nil) -> SpecError {
+        error("\(label ?? name) must be \(constraint), got \(written)")
     }
 
     // MARK: - What the node is
@@ -97,18 +102,27 @@ struct SpecNode {
         return text
     }
 
-    /// An integer written as one (`3`, `1_000`, `0x10`); `3.0` or `'3'` is an error.
-    func int() throws -> Int {
+    /// An integer written as one (`3`, `1_000`, `0x10`; `3.0` or `'3'` is an error) within
+    /// `bounds`, one of `SpecLimits`: every integer setting is bounded.
+    /// Out of bounds: `members must be >= 1, got 0`, `epochs must be <= 1000000, got 4294967296`
+    /// (also when the number does not fit an Int).
+    func int(in bounds: ClosedRange<Int>) throws -> Int {
         guard case let .scalar(scalar) = node, scalar.style == .plain || scalar.style == .any,
               tagName == .int || tagName == .float else { throw typeError("an integer") }
         let digits = scalar.string.replacingOccurrences(of: "_", with: "")
+        let value: Int
         if Self.isDecimal(digits) {
-            guard let value = Int(digits) else {
-                throw error("\(scalar.string) is too large; expected an integer between \(Int.min) and \(Int.max)")
+            guard let parsed = Int(digits) else {
+                // Beyond Int: beyond any bound too.
+                throw violation(digits.first == "-" ? ">= \(bounds.lowerBound)" : "<= \(bounds.upperBound)")
             }
-            return value
+            value = parsed
+        } else {
+            guard tagName == .int, let parsed = Int.construct(from: scalar) else { throw typeError("an integer") }
+            value = parsed
         }
-        guard tagName == .int, let value = Int.construct(from: scalar) else { throw typeError("an integer") }
+        try require(value >= bounds.lowerBound, ">= \(bounds.lowerBound)")
+        try require(value <= bounds.upperBound, "<= \(bounds.upperBound)")
         return value
     }
 

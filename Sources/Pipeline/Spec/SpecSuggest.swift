@@ -1,3 +1,5 @@
+import Tabular
+
 /// "Did you mean …?" for misspelt keys, values, task names and columns.
 enum SpecSuggest {
     /// Edit distance between `a` and `b`, ignoring case: insertions, deletions, substitutions
@@ -27,19 +29,34 @@ enum SpecSuggest {
     }
 
     /// The candidate closest to `word` if it is at most `limit` edits away (the first one on a tie).
+    /// Candidates whose length alone puts them further away are skipped without comparing.
     static func nearest(to word: String, in candidates: [String], within limit: Int) -> String? {
         var best: (name: String, distance: Int)?
+        let length = word.count
         for candidate in candidates {
+            // Each edit changes the length by at most one character; a character is 1 to 4 UTF-8 bytes.
+            let bytes = candidate.utf8.count
+            if bytes < length - limit || bytes > 4 * (length + limit) || abs(candidate.count - length) > limit { continue }
             let d = distance(word, candidate)
             if d <= limit, d < (best?.distance ?? Int.max) { best = (candidate, d) }
         }
         return best?.name
     }
 
-    /// `a, b, c`; at most `limit` names, then `, … (N in all)`.
+    /// `a, b, c`; at most `limit` names, then `, … and N more`; each name as `CSVText.shown`
+    /// writes it (control characters escaped, at most 40 characters), so that a list of
+    /// columns from a 10 MB header line is still one short line.
     static func list(_ names: [String], limit: Int = 20) -> String {
-        guard names.count > limit else { return names.joined(separator: ", ") }
-        return names.prefix(limit).joined(separator: ", ") + ", … (\(names.count) in all)"
+        join(names.prefix(limit).map { CSVText.shown($0) }, total: names.count)
+    }
+
+    /// Items already fit to show, joined: at most `limit`, then `, … and N more`.
+    static func join(_ items: [String], limit: Int = 20) -> String {
+        join(Array(items.prefix(limit)), total: items.count)
+    }
+
+    private static func join(_ shown: [String], total: Int) -> String {
+        shown.joined(separator: ", ") + (total > shown.count ? ", … and \(total - shown.count) more" : "")
     }
 
     /// `; did you mean 'x'?` when a candidate is within 2 edits of `word`, otherwise

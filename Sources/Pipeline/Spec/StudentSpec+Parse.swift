@@ -1,7 +1,7 @@
 /// One entry of `students:`, with the `task_weights` nodes checked against the tasks later.
 struct SpecStudentDraft {
     static let keys = ["name", "architecture", "distill", "alpha", "task_weights", "task_weighting", "batching",
-                       "sampling_temperature", "alpha_same", "per_unit", "stitch_lr_scale", "lambda"] + SpecNetworkDraft.keys
+                       "sampling_temperature", "alpha_same", "per_unit", "stitch_lr_scale", "lambda", "replicates", "baseline"] + SpecNetworkDraft.keys
     /// Keys that only one architecture takes.
     static let architectureKeys: [String: StudentSpec.Architecture] = [
         "alpha_same": .crossStitch, "per_unit": .crossStitch, "stitch_lr_scale": .crossStitch, "lambda": .softSharing,
@@ -16,6 +16,12 @@ struct SpecStudentDraft {
 
     var spec: StudentSpec
     let nameNode: SpecNode
+    /// `replicates:` of this student, when given (else the pipeline's).
+    var replicates: Int?
+    /// `baseline:`, checked against the other students later.
+    var baselineNode: SpecNode?
+    /// The `hidden:` node, when given.
+    let hiddenNode: SpecNode?
     /// `task_weights` entries: task name and its node.
     let weightNodes: [(task: String, node: SpecNode)]
 
@@ -46,6 +52,7 @@ struct SpecStudentDraft {
         var weighting = StudentSpec.TaskWeighting.fixed, batching = StudentSpec.Batching.mixed, samplingTemperature = 1.0
         var alphaSame = 0.9, perUnit = false, stitchScale = 10.0, lambda = 1e-3
         var architectureSpecific: [(key: String, node: SpecNode)] = []
+        var baseline: String?, baselineAt: SpecNode?, replicates: Int?
         try node.forEachEntry(keys: Self.keys, expected: "a student (a mapping with at least a name)") { key, value in
             switch key {
             case "name":
@@ -86,6 +93,11 @@ struct SpecStudentDraft {
                 lambda = try value.number()
                 try value.require(lambda >= 0, ">= 0")
                 architectureSpecific.append((key, value))
+            case "replicates":
+                replicates = try SpecDraft.replicates(value)
+            case "baseline":
+                baseline = try SpecDraft.identifier(value)
+                baselineAt = value
             default:
                 try network.read(key, value)
             }
@@ -97,8 +109,12 @@ struct SpecStudentDraft {
         spec = StudentSpec(name: name.text, architecture: architecture, hidden: network.hidden, dropout: network.dropout,
                            distill: distill, alpha: alpha, taskWeights: weights, training: network.training,
                            taskWeighting: weighting, batching: batching, samplingTemperature: samplingTemperature,
-                           alphaSame: alphaSame, perUnit: perUnit, stitchLearningRateScale: stitchScale, lambda: lambda)
+                           alphaSame: alphaSame, perUnit: perUnit, stitchLearningRateScale: stitchScale, lambda: lambda,
+                           baseline: baseline)
         nameNode = name.node
+        hiddenNode = network.hiddenNode
         self.weightNodes = weightNodes
+        self.replicates = replicates
+        self.baselineNode = baselineAt
     }
 }

@@ -5,6 +5,8 @@ struct SpecTeacherDraft {
     var spec: TeacherSpec
     /// The entry's node (`teachers.species`), whose line is the task name's.
     let node: SpecNode
+    /// The `hidden:` node, when given.
+    let hiddenNode: SpecNode?
 
     var task: String { spec.task }
 
@@ -24,8 +26,7 @@ struct SpecTeacherDraft {
         if !node.isNull {
             try node.forEachEntry(keys: Self.keys, expected: "a mapping of teacher settings") { key, value in
                 if key == "members" {
-                    members = try value.int()
-                    try value.require(members >= 1, ">= 1")
+                    members = try value.int(in: SpecLimits.members)
                 } else {
                     try network.read(key, value)
                 }
@@ -34,5 +35,6 @@ struct SpecTeacherDraft {
         spec = TeacherSpec(task: task, members: members, hidden: network.hidden, dropout: network.dropout,
                            training: network.training)
         self.node = node
+        hiddenNode = network.hiddenNode
     }
 }

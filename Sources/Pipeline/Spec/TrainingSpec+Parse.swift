@@ -1,9 +1,12 @@
 /// The settings teachers and students share: network shape and training.
 struct SpecNetworkDraft {
-    static let keys = ["hidden", "dropout", "epochs", "batch_size", "learning_rate", "optimizer", "momentum", "weight_decay"]
+    static let keys = ["hidden", "dropout", "epochs", "batch_size", "learning_rate", "optimizer", "momentum", "weight_decay",
+                       "select_by", "patience"]
 
-    /// Hidden layer widths, each >= 1, at least one.
+    /// Hidden layer widths, each within `SpecLimits.layerWidth`, at least one.
     var hidden = [64]
+    /// The `hidden:` node, when given (memory checks point at it).
+    var hiddenNode: SpecNode?
     /// 0 <= dropout < 1.
     var dropout = 0.1
     var training = TrainingSpec(epochs: 30, batchSize: 32, learningRate: 0.001, optimizer: .adam,
@@ -15,20 +18,18 @@ struct SpecNetworkDraft {
         case "hidden":
             let items = try value.items(of: "integers")
             guard !items.isEmpty else { throw value.error("hidden must list at least one layer width") }
-            hidden = try items.map { item in
-                let width = try item.int()
-                try item.require(width >= 1, ">= 1")
-                return width
+            guard items.count <= SpecLimits.hiddenLayers.upperBound else {
+                throw value.error("hidden must list at most \(SpecLimits.hiddenLayers.upperBound) layer widths, got \(items.count)")
             }
+            hidden = try items.map { try $0.int(in: SpecLimits.layerWidth) }
+            hiddenNode = value
         case "dropout":
             dropout = try value.number()
             try value.require(dropout >= 0 && dropout < 1, ">= 0 and < 1")
         case "epochs":
-            training.epochs = try value.int()
-            try value.require(training.epochs >= 1, ">= 1")
+            training.epochs = try value.int(in: SpecLimits.epochs)
         case "batch_size":
-            training.batchSize = try value.int()
-            try value.require(training.batchSize >= 1, ">= 1")
+            training.batchSize = try value.int(in: SpecLimits.batchSize)
         case "learning_rate":
             training.learningRate = try value.number()
             try value.require(training.learningRate > 0, "> 0")
@@ -40,6 +41,10 @@ struct SpecNetworkDraft {
         case "weight_decay":
             training.weightDecay = try value.number()
             try value.require(training.weightDecay >= 0, ">= 0")
+        case "select_by":
+            training.selectBy = try value.choice(TrainingSpec.SelectBy.self)
+        case "patience":
+            training.patience = try value.int(in: SpecLimits.patience)
         default:
             break
         }

@@ -36,17 +36,30 @@ struct CheckpointedTraining {
         }
         let trainer = Trainer(network: network, settings: settings)
         if !force, try existingFingerprint(checkpointPath) == fingerprint {
-            let (_, state) = try CheckpointFile.read(from: checkpointPath)
-            try trainer.restore(state)
-            context.console.info("  \(name): resuming from its checkpoint at epoch \(state.epoch + 1)/\(settings.epochs)")
+            do {
+                let (_, state) = try CheckpointFile.read(from: checkpointPath)
+                try trainer.restore(state)
+                context.console.info("  \(name): resuming from its checkpoint at epoch \(state.epoch + 1)/\(settings.epochs)")
+            } catch {
+                // A damaged checkpoint is never resumed: training starts over, which gives the
+                // same bytes as a run that was never interrupted.
+                context.console.info("  \(name): \(Self.describe(error)); training from scratch")
+                try fm.removeItem(atPath: checkpointPath)
+            }
         }
         let template = ModelFile(role: role, name: name, network: network, seed: seed,
                                  history: TrainingHistory(epochs: [], bestEpoch: 0, seconds: 0), fingerprint: fingerprint)
-        let history = try trainer.fit(train: train, validation: validation) { record, state in
-            progress(record)
-            if record.epoch < settings.epochs {
-                try CheckpointFile.write(state(), model: template, to: checkpointPath)
+        let history: TrainingHistory
+        do {
+            history = try trainer.fit(train: train, validation: validation, shouldStop: { Interruption.requested }) { record, state in
+                progress(record)
+                if record.epoch < settings.epochs {
+                    try CheckpointFile.write(state(), model: template, to: checkpointPath)
+                }
             }
+        } catch let e as TrainerError {
+            if case .interrupted = e { throw e }  // the runner says where the next run resumes
+            throw NetworkFailure(network: "\(role) \(name)", reason: e.description)
         }
         var model = ModelFile(role: role, name: name, network: network, seed: seed, history: history, fingerprint: fingerprint,
                               taskLogVariance: trainer.logVariance?.value.storage)
@@ -58,24 +71,45 @@ struct CheckpointedTraining {
 
     /// Says on the console what `run` did (`label` names the network there) and records a
     /// trained network's timings; `best` describes the best epoch's score, e.g. "val acc 0.951".
-    func announce(_ outcome: Outcome, label: String, parameters: Int, best: (EpochRecord) -> String) {
+    /// A best epoch in the first tenth of a schedule of `epochs` gets a warning: the network was
+    /// probably kept before it learned (a learning rate too high, or a validation split too small).
+    func announce(_ outcome: Outcome, label: String, parameters: Int, epochs: Int, best: (EpochRecord) -> String) {
         switch outcome {
         case .reused:
             context.console.info("  \(label): unchanged, reusing \(context.layout.relative(finalPath))")
         case .trained(let history):
             let rate = history.epochs.last!.examplesPerSecond
-            context.console.info("  \(label): best epoch \(history.bestEpoch), \(best(history.epochs[history.bestEpoch - 1])), "
+            let ran = history.epochs.last!.epoch
+            let stopped = ran < epochs ? " (stopped early at epoch \(ran) of \(epochs))" : ""
+            context.console.info("  \(label): best epoch \(history.bestEpoch)\(stopped), \(best(history.epochs[history.bestEpoch - 1])), "
                                  + "\(parameters) parameters, \(Format.seconds(history.seconds)), \(Format.count(rate)) ex/s")
+            if Self.bestIsSuspiciouslyEarly(bestEpoch: history.bestEpoch, epochs: epochs) {
+                context.console.info("  warning: \(label) kept epoch \(history.bestEpoch) of \(epochs), in the first tenth of its schedule: "
+                                     + "check its learning_rate and the validation split's size")
+            }
             context.timings.record(network: name, seconds: history.seconds, examplesPerSecond: rate)
         }
+    }
+
+    static func bestIsSuspiciouslyEarly(bestEpoch: Int, epochs: Int) -> Bool {
+        epochs >= 10 && bestEpoch * 10 <= epochs
     }
 
     /// The fingerprint stored in `path`; nil when absent, and nil (with a note) when the file
     /// cannot be read — an unreadable leftover is retrained, never trusted.
     func existingFingerprint(_ path: String) throws -> String? {
         do { return try ModelFile.fingerprint(at: path) } catch {
-            context.console.info("  note: ignoring unreadable \(context.layout.relative(path)): \((error as? LocalizedError)?.errorDescription ?? "\(error)")")
+            context.console.info("  note: ignoring unreadable \(context.layout.relative(path)): \(Self.describe(error))")
             return nil
         }
     }
+
+    static func describe(_ error: Error) -> String { (error as? LocalizedError)?.errorDescription ?? "\(error)" }
+}
+
+/// A network whose training failed (diverged, say): which one, and why.
+struct NetworkFailure: Error, LocalizedError {
+    var network: String
+    var reason: String
+    var errorDescription: String? { "\(network) \(reason)" }
 }

@@ -16,23 +16,29 @@ public struct EvaluateStage {
     public func run(dataset: PreparedDataset, jobs: Int = 1) throws -> EvaluationReport {
         let spec = context.spec
         guard let test = dataset.split("test") else { throw ArtifactError(path: context.layout.dataset, "has no test split") }
+        guard let validation = dataset.split("val") else { throw ArtifactError(path: context.layout.dataset, "has no val split") }
         let rows = try dataset.blocks("test", tasks: [], path: context.layout.dataset)
-        // Every model's test outputs, `jobs` models at a time.
+        let valRows = try dataset.blocks("val", tasks: [], path: context.layout.dataset)
+        // Every model's test outputs (students: also validation), `jobs` models at a time.
         let memberPaths = spec.teachers.flatMap { t in (0..<t.members).map { (t.task, $0) } }
+        let replicatePaths = spec.students.indices.flatMap { s in (0..<spec.students[s].replicates).map { (s, $0) } }
         var memberResults = [(ModelFile, Matrix)?](repeating: nil, count: memberPaths.count)
-        var studentResults = [(ModelFile, [Matrix])?](repeating: nil, count: spec.students.count)
+        var replicateResults = [(model: ModelFile, test: [Matrix], val: [Matrix])?](repeating: nil, count: replicatePaths.count)
         let lock = NSLock()
-        try WorkerPool.run(count: memberPaths.count + spec.students.count, jobs: jobs) { i in
+        try WorkerPool.run(count: memberPaths.count + replicatePaths.count, jobs: jobs) { i in
             if i < memberPaths.count {
                 let (task, member) = memberPaths[i]
                 let model = try ModelFile.read(from: context.layout.teacherMember(task: task, member: member))
-                let out = try timedPredict(model, rows, name: "\(task)/member-\(member)")[0]
+                let out = try timedPredict(try model.makeNetwork(), rows, name: "\(task)/member-\(member)")[0]
                 lock.withLock { memberResults[i] = (model, out) }
             } else {
-                let s = spec.students[i - memberPaths.count]
-                let model = try ModelFile.read(from: context.layout.student(s.name))
-                let outputs = try timedPredict(model, rows, name: s.name)
-                lock.withLock { studentResults[i - memberPaths.count] = (model, outputs) }
+                let (s, k) = replicatePaths[i - memberPaths.count]
+                let name = spec.students[s].name
+                let model = try ModelFile.read(from: context.layout.student(name, replicate: k))
+                let net = try model.makeNetwork()
+                let test = try k == 0 ? timedPredict(net, rows, name: name) : rows.predict(net)
+                let val = try valRows.predict(net)
+                lock.withLock { replicateResults[i - memberPaths.count] = (model, test, val) }
             }
         }
         var models: [ModelEvaluation] = []
@@ -62,14 +68,24 @@ public struct EvaluateStage {
                                           parameters: total,
                                           tasks: [teacher.task: Self.metrics(outputs: ensemble, isProbability: true, task: info, labels: test.labels[t])]))
         }
-        for (k, student) in spec.students.enumerated() {
-            let (model, outputs) = studentResults[k]!
-            var tasks: [String: TaskMetrics] = [:]
-            for (t, info) in dataset.tasks.enumerated() {
-                tasks[info.name] = Self.metrics(outputs: outputs[t], isProbability: false, task: info, labels: test.labels[t])
+        for (s, student) in spec.students.enumerated() {
+            var replicates: [ReplicateEvaluation] = []
+            var model: ModelFile?
+            for (i, (owner, k)) in replicatePaths.enumerated() where owner == s {
+                let r = replicateResults[i]!
+                model = model ?? r.model
+                var tasks: [String: TaskMetrics] = [:], val: [String: TaskMetrics] = [:]
+                for (t, info) in dataset.tasks.enumerated() {
+                    tasks[info.name] = Self.metrics(outputs: r.test[t], isProbability: false, task: info, labels: test.labels[t])
+                    val[info.name] = Self.metrics(outputs: r.val[t], isProbability: false, task: info, labels: validation.labels[t])
+                }
+                replicates.append(ReplicateEvaluation(replicate: k, tasks: tasks, validation: val))
             }
-            models.append(ModelEvaluation(name: student.name, role: .student, architecture: model.blueprint.architecture,
-                                          parameters: model.parameterCount, tasks: tasks))
+            let mean = Dictionary(uniqueKeysWithValues: dataset.tasks.map { info in
+                (info.name, TaskMetrics.mean(replicates.map { $0.tasks[info.name]! }))
+            })
+            models.append(ModelEvaluation(name: student.name, role: .student, architecture: model!.blueprint.architecture,
+                                          parameters: model!.parameterCount, tasks: mean, replicates: replicates))
         }
         let report = EvaluationReport(
             pipeline: spec.name, split: "test",
@@ -80,22 +96,15 @@ public struct EvaluateStage {
         return report
     }
 
-    /// The model's test outputs, recording its prediction throughput: best of 3 timed passes
-    /// over 16,384 rows (the first rows of the split, repeated when it is smaller).
-    func timedPredict(_ model: ModelFile, _ rows: SplitBlocks, name: String) throws -> [Matrix] {
-        let net = try model.makeNetwork()
-        let outputs = try rows.predict(net)
-        guard rows.count > 0 else { return outputs }
-        let sample = try rows.source.read(0..<min(rows.count, 16_384))
-        let repeats = max(1, 16_384 / sample.rows)
+    /// The network's test outputs, recording its prediction throughput on that one pass (the
+    /// features are read before the clock starts), so evaluation costs one pass per model.
+    func timedPredict(_ net: MultiTaskNetwork, _ rows: SplitBlocks, name: String) throws -> [Matrix] {
+        _ = try rows.blockCount > 0 ? rows.block(0) : nil   // warm the block cache: time the network, not the disk
         let clock = ContinuousClock()
-        var best = Double.infinity
-        for _ in 0..<3 {
-            let start = clock.now
-            for _ in 0..<repeats { _ = net.predict(sample) }
-            best = min(best, (clock.now - start).seconds)
-        }
-        context.timings.record(network: name, inferenceExamplesPerSecond: Double(repeats * sample.rows) / max(best, 1e-9))
+        let start = clock.now
+        let outputs = try rows.predict(net)
+        let seconds = (clock.now - start).seconds
+        if rows.count > 0 { context.timings.record(network: name, inferenceExamplesPerSecond: Double(rows.count) / max(seconds, 1e-9)) }
         return outputs
     }
 

@@ -15,7 +15,11 @@ struct FeatureEncoder {
     let columns: [Column]
     let features: [FeatureInfo]
     let missingPolicy: MissingFeaturePolicy
-    let file: String
+
+    /// Categories per categorical column, for messages about the encoded width.
+    var categoryCounts: [(column: String, count: Int)] {
+        columns.compactMap { if case .categorical(let name, let categories, _) = $0 { return (name, categories.count) } else { return nil } }
+    }
 
     static let otherCategory = Preprocessing.otherCategory
 
@@ -35,16 +39,13 @@ struct FeatureEncoder {
             let c = table.columnIndex(f.column)!
             switch f.kind {
             case .numeric:
-                let all: [Double]
-                do { all = try train.columns.numeric(c) } catch {
-                    throw SpecError(file: spec.file, line: nil, key: "data.features.numeric", message: error.localizedDescription)
-                }
+                let all = try train.columns.numeric(c, key: "data.features.numeric")
                 let present = train.rows.map { all[$0] }.filter { !$0.isNaN }
                 let (mean, std) = meanStd(present)
                 columns.append(.numeric(name: f.column, mean: mean, std: std))
                 features.append(FeatureInfo(name: f.column, column: f.column, kind: .numeric, mean: mean, std: std))
             case .categorical:
-                let (codes, names) = train.columns.categorical(c)
+                let (codes, names) = try train.columns.categorical(c, key: "data.features.categorical")
                 var counts = [Int](repeating: 0, count: names.count)
                 for r in train.rows where codes[r] >= 0 { counts[Int(codes[r])] += 1 }
                 var seen = names.indices.filter { counts[$0] > 0 }
@@ -55,7 +56,8 @@ struct FeatureEncoder {
                     seen = Array(seen.prefix(max(cap - 1, 1)))
                     other = 0
                 }
-                var categories = seen.map { names[$0] }.sorted()
+                // Canonically equal spellings (é and e + ◌́) are one category.
+                var categories = Set(seen.map { names[$0] }).sorted()
                 if other != nil { categories.append(otherCategory); other = categories.count - 1 }
                 columns.append(.categorical(name: f.column, categories: categories, other: other))
                 for cat in categories {
@@ -63,7 +65,7 @@ struct FeatureEncoder {
                 }
             }
         }
-        return FeatureEncoder(columns: columns, features: features, missingPolicy: spec.data.missingFeatures, file: spec.file)
+        return FeatureEncoder(columns: columns, features: features, missingPolicy: spec.data.missingFeatures)
     }
 
     /// (rows, features) for the part's rows.
@@ -76,10 +78,7 @@ struct FeatureEncoder {
             switch column {
             case .numeric(let name, let mean, let std):
                 let c = table.columnIndex(name)!
-                let all: [Double]
-                do { all = try part.columns.numeric(c) } catch {
-                    throw SpecError(file: file, line: nil, key: "data.features.numeric", message: error.localizedDescription)
-                }
+                let all = try part.columns.numeric(c, key: "data.features.numeric")
                 x.storage.withUnsafeMutableBufferPointer { p in
                     for (i, r) in part.rows.enumerated() {
                         let v = all[r]
@@ -90,8 +89,8 @@ struct FeatureEncoder {
                 offset += 1
             case .categorical(let name, let categories, let other):
                 let c = table.columnIndex(name)!
-                let (codes, names) = part.columns.categorical(c)
-                let index = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
+                let (codes, names) = try part.columns.categorical(c, key: "data.features.categorical")
+                let index = Dictionary(categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
                 // Map this table's category codes to feature offsets once.
                 let slot: [Int?] = names.map { index[$0] ?? other }
                 x.storage.withUnsafeMutableBufferPointer { p in

@@ -47,8 +47,9 @@ enum Seeds {
         RNG.derive(seed: spec.seed, stream: fnv("teacher/\(task)/\(member)"))
     }
 
-    static func student(_ spec: PipelineSpec, variant: String) -> UInt64 {
-        RNG.derive(seed: spec.seed, stream: fnv("student/\(variant)"))
+    /// Replicate k of every student gets the same seed, so students compare in pairs.
+    static func student(_ spec: PipelineSpec, replicate: Int) -> UInt64 {
+        RNG.derive(seed: spec.seed, stream: fnv("student/replicate-\(replicate)"))
     }
 }
 
@@ -57,7 +58,8 @@ extension TrainingSpec {
         TrainerSettings(epochs: epochs, batchSize: batchSize, learningRate: Float(learningRate),
                         optimizer: optimizer == .adam ? .adam : .sgd, momentum: Float(momentum),
                         weightDecay: Float(weightDecay), alpha: Float(alpha), temperature: Float(temperature),
-                        taskWeights: taskWeights, seed: seed)
+                        taskWeights: taskWeights, seed: seed,
+                        selectBy: TrainerSettings.Selection(rawValue: selectBy.rawValue)!, patience: patience)
     }
 }
 

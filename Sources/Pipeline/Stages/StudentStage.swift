@@ -4,11 +4,13 @@ import MultiTask
 import Tensor
 
 /// `student:<variant>`: one multi-task network trained on hard labels and, for tasks with a
-/// teacher (unless `distill: none`), the ensemble's soft targets. Writes `students/<variant>.h5`.
+/// teacher (unless `distill: none`), the ensemble's soft targets, trained once per replicate.
+/// Writes `students/<variant>/replicate-<k>.h5`.
 public struct StudentStage {
     public let context: StageContext
     public let student: StudentSpec
-    /// The stage's fingerprint: stored in the student file and its checkpoints.
+    /// The stage's fingerprint without the replicate count: each replicate's file and checkpoint
+    /// store it with the replicate's index, so adding replicates keeps the existing ones.
     public let fingerprint: String
     public let force: Bool
     /// Whether an existing output file is the one the lock recorded (see `CheckpointedTraining`).
@@ -41,7 +43,8 @@ public struct StudentStage {
         return zip(fixed, inverse).map { Float($0 * $1 / mean) }
     }
 
-    public func run(dataset: PreparedDataset) throws {
+    /// Trains the student's replicates, `jobs` at a time.
+    public func run(dataset: PreparedDataset, jobs: Int = 1) throws {
         let spec = context.spec
         let all = Array(dataset.tasks.indices)
         let train = try dataset.blocks("train", tasks: all, path: context.layout.dataset)
@@ -60,28 +63,44 @@ public struct StudentStage {
                 train.targets[t].soft = targets
             }
         }
-        let seed = Seeds.student(spec, variant: student.name)
-        let net = try NetworkFactory.make(Self.blueprint(student, inputs: dataset.features.count, tasks: dataset.tasks.map(\.head)),
-                                          seed: seed)
+        let names = dataset.tasks.map(\.name)
+        let blueprint = Self.blueprint(student, inputs: dataset.features.count, tasks: dataset.tasks.map(\.head))
+        let taskWeights = Self.taskWeights(student, tasks: dataset.tasks, train: train)
+        let weights = zip(names, taskWeights).map { "\($0) \(Format.fixed(Double($1), 2))" }.joined(separator: ", ")
+        context.console.info("  \(student.architecture.rawValue), \(student.distill == .soft ? "distilling (α \(student.alpha), T \(spec.softTargets.temperature))" : "hard labels only"), task weights \(student.taskWeighting.rawValue): \(weights); \(student.batching.rawValue) batches; \(student.replicates) replicate\(student.replicates == 1 ? "" : "s")")
+        // Replicates are independent units: each has its own seed, checkpoint and file.
+        let preprocessing = Preprocessing(spec: spec, dataset: dataset, taskIndices: all)
+        try WorkerPool.run(count: student.replicates, jobs: jobs) { k in
+            try trainReplicate(k, blueprint: blueprint, taskWeights: taskWeights, train: train, validation: val, names: names,
+                               preprocessing: preprocessing)
+        }
+    }
+
+    /// Trains (or reuses) replicate `k`: the seed shared by replicate k of every student.
+    func trainReplicate(_ k: Int, blueprint: NetworkBlueprint, taskWeights: [Float], train: SplitBlocks, validation: SplitBlocks,
+                        names: [String], preprocessing: Preprocessing) throws {
+        let spec = context.spec
+        let seed = Seeds.student(spec, replicate: k)
+        let net = try NetworkFactory.make(blueprint, seed: seed)
         var settings = student.training.trainerSettings(alpha: student.alpha, temperature: spec.softTargets.temperature,
-                                                        taskWeights: Self.taskWeights(student, tasks: dataset.tasks, train: train),
-                                                        seed: seed)
+                                                        taskWeights: taskWeights, seed: seed)
         settings.weighting = student.taskWeighting == .uncertainty ? .uncertainty : .fixed
         settings.batching = student.batching == .perTask ? .perTask(temperature: student.samplingTemperature) : .mixed
-        let names = dataset.tasks.map(\.name)
-        let weights = zip(names, settings.taskWeights).map { "\($0) \(Format.fixed(Double($1), 2))" }.joined(separator: ", ")
-        context.console.info("  \(student.architecture.rawValue), \(student.distill == .soft ? "distilling (α \(student.alpha), T \(spec.softTargets.temperature))" : "hard labels only"), task weights \(student.taskWeighting.rawValue): \(weights); \(student.batching.rawValue) batches")
+        let name = ArtifactLayout.replicateName(student.name, k)
+        let finalPath = context.layout.student(student.name, replicate: k)
         let training = CheckpointedTraining(
-            context: context, role: "student", name: student.name, seed: seed, fingerprint: fingerprint,
-            checkpointPath: context.layout.studentCheckpoint(student.name), finalPath: context.layout.student(student.name),
-            force: force, finishedIsTrusted: isTrusted(context.layout.student(student.name)),
-            preprocessing: Preprocessing(spec: spec, dataset: dataset, taskIndices: all))
-        let outcome = try training.run(network: net, settings: settings, train: train, validation: val) { record in
+            context: context, role: "student", name: name, seed: seed,
+            fingerprint: Fingerprint.of(text: "\(fingerprint)\nreplicate \(k)\nseed \(seed)"),
+            checkpointPath: context.layout.studentCheckpoint(student.name, replicate: k), finalPath: finalPath,
+            force: force, finishedIsTrusted: isTrusted(finalPath), preprocessing: preprocessing)
+        let started = ContinuousClock.now
+        let outcome = try training.run(network: net, settings: settings, train: train, validation: validation) { record in
             let metrics = zip(names, record.validationMetrics).map { "\($0) \(Format.fixed($1, 3))" }.joined(separator: " ")
-            context.console.progress("  \(student.name)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val \(metrics)  \(Format.count(record.examplesPerSecond)) ex/s")
+            context.console.progress("  \(name)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val loss \(Format.fixed(record.validationLoss))  \(metrics)  \(Format.count(record.examplesPerSecond)) ex/s",
+                                     epoch: record.epoch, epochs: settings.epochs, started: started)
         }
-        training.announce(outcome, label: student.name, parameters: net.parameterCount) {
-            "val score \(Format.fixed($0.validationScore))"
+        training.announce(outcome, label: name, parameters: net.parameterCount, epochs: settings.epochs) {
+            "val loss \(Format.fixed($0.validationLoss)), val score \(Format.fixed($0.validationScore))"
         }
     }
 }

@@ -51,10 +51,12 @@ public struct TeachersStage {
             finalPath: context.layout.teacherMember(task: teacher.task, member: member), force: force,
             finishedIsTrusted: isTrusted(context.layout.teacherMember(task: teacher.task, member: member)),
             preprocessing: Preprocessing(spec: spec, dataset: dataset, taskIndices: [t]))
+        let started = ContinuousClock.now
         let outcome = try training.run(network: net, settings: settings, train: train, validation: val) { record in
-            context.console.progress("  \(label)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val \(metricName) \(Format.fixed(record.validationMetrics[0]))  \(Format.count(record.examplesPerSecond)) ex/s")
+            context.console.progress("  \(label)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val \(metricName) \(Format.fixed(record.validationMetrics[0]))  \(Format.count(record.examplesPerSecond)) ex/s",
+                                     epoch: record.epoch, epochs: settings.epochs, started: started)
         }
-        training.announce(outcome, label: label, parameters: net.parameterCount) {
+        training.announce(outcome, label: label, parameters: net.parameterCount, epochs: settings.epochs) {
             "val \(metricName) \(Format.fixed($0.validationMetrics[0]))"
         }
     }

@@ -27,7 +27,7 @@ import Testing
         return false
     }
 
-    @Test(arguments: ["checkpoints/teachers/species/member-1.h5", "checkpoints/students/kd.h5"])
+    @Test(arguments: ["checkpoints/teachers/species/member-1.h5", "checkpoints/students/kd/replicate-0.h5"])
     func killedRunResumesToIdenticalArtifacts(killWhen file: String) throws {
         guard FileManager.default.isExecutableFile(atPath: TestPipeline.binary) else {
             Issue.record("build the mtkd binary first (swift build): \(TestPipeline.binary)")
@@ -49,7 +49,7 @@ import Testing
         let a = try reference.artifactBytes(), b = try killed.artifactBytes()
         #expect(a.keys.sorted() == b.keys.sorted())
         for (k, v) in a { #expect(b[k] == v, "\(k) differs after kill and resume") }
-        #expect(!FileManager.default.fileExists(atPath: killed.artifacts + "/checkpoints/students/kd.h5"))
+        #expect(!FileManager.default.fileExists(atPath: killed.artifacts + "/checkpoints/students/kd/replicate-0.h5"))
     }
 }
 

@@ -61,9 +61,9 @@ func ranStages(_ lines: [String]) -> [String] {
         let p = try TestPipeline()
         defer { p.remove() }
         try p.run()
-        try FileManager.default.removeItem(atPath: p.artifacts + "/students/kd.h5")
+        try FileManager.default.removeItem(atPath: p.artifacts + "/students/kd/replicate-0.h5")
         let status = try PipelineStatus.of(p.spec())
-        #expect(status.stages.first { $0.stage == "student:kd" }?.reasons == ["output students/kd.h5 was deleted"])
+        #expect(status.stages.first { $0.stage == "student:kd" }?.reasons == ["output students/kd/replicate-0.h5 was deleted"])
         // Retraining gives the same bytes, so evaluate's inputs are unchanged and it stays up to date.
         #expect(ranStages(try p.run().lines) == ["student:kd"])
 
