@@ -123,3 +123,17 @@ import Testing
         }
     }
 }
+
+extension PredictCommandTests {
+    @Test func inspectNamesAPredictionsFile() throws {
+        try TemporaryFolder.with { folder in
+            try syntheticModel().write(to: folder.file("m.h5"))
+            let path = try folder.write(input, to: "in.csv")
+            _ = try runCLI(["predict", folder.file("m.h5"), path, "-o", folder.file("out.h5")])
+            let r = try runCLI(["inspect", folder.file("out.h5")])
+            #expect(r.code == 0)
+            #expect(r.out.contains("predictions of student synthetic on \(path) (mtkd predict --output)"), "\(r.out)")
+            #expect(r.out.contains("/label/probabilities"), "\(r.out)")
+        }
+    }
+}
