@@ -212,7 +212,9 @@ extension Preprocessing {
         let csv = CSVReading(delimiter: try g.attributes.string("delimiter"), header: try g.attributes.int("header") != 0,
                              columns: try g.attributes.strings("columns"), missingValues: try g.attributes.strings("missing_values"),
                              trimWhitespace: try g.attributes.int("trim_whitespace") != 0)
-        guard csv.delimiter.utf8.count == 1 else { throw fail(" delimiter is '\(csv.delimiter)', expected one ASCII character") }
+        guard csv.delimiter.utf8.count == 1, !["\"", "\n", "\r"].contains(csv.delimiter) else {
+            throw fail(" delimiter is '\(csv.delimiter)', expected one ASCII character other than a quote or a line break")
+        }
         let policyName = try g.attributes.string("missing_features")
         guard let policy = MissingFeatures(rawValue: policyName) else {
             throw fail(" missing_features is '\(policyName)', expected drop-row or impute-mean")

@@ -1,4 +1,3 @@
-import Tabular
 import Tensor
 
 /// One batch of predictions: per task the predictor's outputs, and the kept input columns.
