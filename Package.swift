@@ -35,12 +35,13 @@ let package = Package(
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: optimised),
         // Reading CSV tables (plain or .gz) column by column.
         .target(name: "Tabular", dependencies: ["CZlib"], swiftSettings: optimised),
-        // Evaluation metrics: accuracy, macro-F1, ROC AUC, RMSE, R².
-        .target(name: "Metrics", swiftSettings: optimised),
+        // Evaluation metrics: accuracy, macro-F1, ROC AUC, RMSE, R²; the statistics that compare
+        // models (t-intervals, paired tests, gap recovered, paired bootstrap seeded by Tensor's RNG).
+        .target(name: "Metrics", dependencies: ["Tensor"], swiftSettings: optimised),
         // Multi-task networks and their trainer.
         .target(name: "MultiTask", dependencies: ["NN", "Tensor", "Metrics"], swiftSettings: optimised),
         // The schemas of every artifact file, written in one place.
-        .target(name: "Artifacts", dependencies: ["HDF5", "Tensor", "NN", "MultiTask", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Artifacts", dependencies: ["HDF5", "Tensor", "NN", "Metrics", "MultiTask", .product(name: "Crypto", package: "swift-crypto")]),
         // What an artifact holds and means (`mtkd inspect`); reads files only.
         .target(name: "Inspect", dependencies: ["Artifacts", "HDF5", "Metrics", "MultiTask", "NN", "Tensor",
                                                 .product(name: "Crypto", package: "swift-crypto")]),
@@ -60,14 +61,15 @@ let package = Package(
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // The benchmark command (not a test): mtkd against PyTorch CPU and h5py, side by side.
-        .executableTarget(name: "mtkd-bench", dependencies: ["Artifacts", "MultiTask", "NN", "Tensor",
+        .executableTarget(name: "mtkd-bench", dependencies: ["Artifacts", "Metrics", "MultiTask", "NN", "Tensor",
                                                              .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: optimised),
 
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"], exclude: ["Reference"]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics"], exclude: ["reference_metrics.py"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"],
+                    exclude: ["reference_metrics.py", "reference_statistics.py", "student_t_reference.csv"]),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "NN", "Tensor"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Artifacts", "HDF5", "MultiTask", "Tensor"]),

@@ -225,11 +225,17 @@ public struct PreparedDataset: Sendable {
                 let y = try g.createGroup("y")
                 for (i, task) in tasks.enumerated() {
                     switch split.labels[i] {
-                    case .classes(let c): try y.write(c, shape: [c.count], to: task.name)
-                    case .values(let v): try y.write(v, shape: [v.count], to: task.name)
+                    case .classes(let c):
+                        try y.write(c, shape: [c.count], to: task.name).attributes
+                            .set("description", .string("class index into /tasks/\(task.name) classes; -1 = missing label"))
+                    case .values(let v):
+                        try y.write(v, shape: [v.count], to: task.name).attributes
+                            .set("description", .string("label in label units; NaN = missing label"))
                     }
                 }
-                try g.write(split.sourceRows, shape: [split.sourceRows.count], to: "source_row")
+                try g.write(split.sourceRows, shape: [split.sourceRows.count], to: "source_row").attributes
+                    .set("description", .string("0-based data row of the source file this row came from"))
+                try x.attributes.set("description", .string("features (row, feature): numeric standardised with /features/mean and std, categorical one-hot; names in /features/name"))
             }
             try file.close()
         }

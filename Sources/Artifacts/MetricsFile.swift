@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 
 /// One task's test metrics for one model. Absent values do not apply (e.g. AUC of a 3-class task).
 public struct TaskMetrics: Equatable, Sendable, Codable {
@@ -90,13 +91,17 @@ public struct EvaluationReport: Equatable, Sendable, Codable, VersionedArtifact 
     public var split: String
     public var tasks: [Task]
     public var models: [ModelEvaluation]
+    /// Per student: its statistics against its no-KD baseline and the teacher ensembles.
+    public var comparisons: [StudentComparison]?
+    /// The student to ship, chosen on the validation split.
+    public var ship: ShipChoice?
 
     public init(pipeline: String, split: String, tasks: [Task], models: [ModelEvaluation]) {
         self.pipeline = pipeline; self.formatVersion = ArtifactFormat.version; self.split = split
         self.tasks = tasks; self.models = models
     }
 
-    enum CodingKeys: String, CodingKey { case pipeline, split, tasks, models; case formatVersion = "format_version" }
+    enum CodingKeys: String, CodingKey { case pipeline, split, tasks, models, comparisons, ship; case formatVersion = "format_version" }
 
     public func write(to path: String) throws {
         try AtomicWrite.write(try JSONEncoder.sorted.encode(self) + Data("\n".utf8), to: path)
@@ -107,4 +112,77 @@ public struct EvaluationReport: Equatable, Sendable, Codable, VersionedArtifact 
     }
 
     public func model(_ name: String) -> ModelEvaluation? { models.first { $0.name == name } }
+}
+
+/// One student's statistics on the test split (`metrics.json` → `comparisons`).
+///
+/// Intervals cover the students' own randomness (replicate seeds); the data split and the
+/// teacher ensembles are fixed. With two or more replicates the comparisons are paired t over
+/// replicates; with one, a paired bootstrap over test rows.
+public struct StudentComparison: Equatable, Sendable, Codable {
+    public var student: String
+    /// "soft" or "none".
+    public var distill: String
+    /// The no-KD student compared with (nil: the student is one, or there is none).
+    public var baseline: String?
+    public var replicates: Int
+    /// Mean over replicates of the mean over tasks of the primary metric on the validation split.
+    public var validationScore: Double
+    /// Per task name.
+    public var tasks: [String: TaskComparison]
+
+    public init(student: String, distill: String, baseline: String?, replicates: Int, validationScore: Double,
+                tasks: [String: TaskComparison]) {
+        self.student = student; self.distill = distill; self.baseline = baseline; self.replicates = replicates
+        self.validationScore = validationScore; self.tasks = tasks
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case student, distill, baseline, replicates, tasks
+        case validationScore = "validation_score"
+    }
+}
+
+/// One task of a student's statistics.
+public struct TaskComparison: Equatable, Sendable, Codable {
+    /// Key of the primary metric the comparisons use ("auc", "accuracy", "r2").
+    public var metric: String
+    /// Every metric's mean over replicates with its 95% t-interval (bounds null with one replicate).
+    public var metrics: [String: Statistics.Interval]
+    /// student − baseline on the primary metric (nil without a baseline).
+    public var vsBaseline: Statistics.Comparison?
+    /// student − teacher ensemble on the primary metric (nil without a teacher for the task).
+    public var vsEnsemble: Statistics.Comparison?
+    /// (student − baseline) / (ensemble − baseline), or n/a with the reason.
+    public var gapRecovered: Statistics.GapRecovered?
+
+    public init(metric: String, metrics: [String: Statistics.Interval], vsBaseline: Statistics.Comparison?,
+                vsEnsemble: Statistics.Comparison?, gapRecovered: Statistics.GapRecovered?) {
+        self.metric = metric; self.metrics = metrics; self.vsBaseline = vsBaseline; self.vsEnsemble = vsEnsemble
+        self.gapRecovered = gapRecovered
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case metric, metrics
+        case vsBaseline = "vs_baseline", vsEnsemble = "vs_ensemble", gapRecovered = "gap_recovered"
+    }
+}
+
+/// The student to ship: the best validation score (never the test split), ties to the first listed.
+public struct ShipChoice: Equatable, Sendable, Codable {
+    public var student: String
+    public var validationScore: Double
+    public var parameters: Int
+    /// Parameters of every teacher member together (nil without teachers).
+    public var ensembleParameters: Int?
+
+    public init(student: String, validationScore: Double, parameters: Int, ensembleParameters: Int?) {
+        self.student = student; self.validationScore = validationScore; self.parameters = parameters
+        self.ensembleParameters = ensembleParameters
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case student, parameters
+        case validationScore = "validation_score", ensembleParameters = "ensemble_parameters"
+    }
 }

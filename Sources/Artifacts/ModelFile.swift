@@ -67,6 +67,7 @@ public struct ModelFile {
     /// The fingerprint recorded in a model or checkpoint file, nil when the file does not exist.
     public static func fingerprint(at path: String) throws -> String? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
+        if FileSeal.isSealed(path) { try FileSeal.verify(path) }
         let root = try H5File.open(path).root
         return root.attributes.contains("fingerprint") ? try root.attributes.string("fingerprint") : ""
     }
@@ -107,9 +108,12 @@ public struct ModelFile {
         try h.write(history.map { Int32($0.epoch) }, shape: [e], to: "epoch")
         try h.write(history.map(\.trainLoss), shape: [e], to: "train_loss")
         try h.write(history.map(\.validationScore), shape: [e], to: "validation_score")
-        try h.write(history.map(\.validationLoss), shape: [e], to: "validation_loss")
-        try h.write(history.flatMap(\.taskLosses), shape: [e, t], to: "task_loss")
-        try h.write(history.flatMap(\.validationMetrics), shape: [e, t], to: "validation_metric")
+        try h.write(history.map(\.validationLoss), shape: [e], to: "validation_loss").attributes
+            .set("description", .string("per epoch: mean over tasks of the hard-label validation loss (cross-entropy; MSE of standardised values)"))
+        try h.write(history.flatMap(\.taskLosses), shape: [e, t], to: "task_loss").attributes
+            .set("description", .string("per epoch and task: mean training loss (hard and soft terms combined, unweighted)"))
+        try h.write(history.flatMap(\.validationMetrics), shape: [e, t], to: "validation_metric").attributes
+            .set("description", .string("per epoch and task: accuracy (classification) or R² (regression) on the validation split; NaN without labels"))
     }
 
     static func writeParameters(_ parameters: [(name: String, value: Matrix)], to group: H5Group) throws {
@@ -178,7 +182,7 @@ public struct ModelFile {
 public enum CheckpointFile {
     public static func write(_ state: TrainerState, model: ModelFile, to path: String) throws {
         try AtomicWrite.write(to: path, durable: false) { temp in
-            let file = try H5File.create(temp)
+            let file = try H5File.create(temp, userBlock: FileSeal.userBlock)
             let root = file.root
             var m = model
             m.parameters = model.parameters.map { ($0.name, Matrix(rows: $0.value.rows, cols: $0.value.cols, storage: state.parameters[$0.name]!)) }
@@ -207,11 +211,13 @@ public enum CheckpointFile {
             }
             try root.attributes.set("checksum", .string(checksum(m, state)))
             try file.close()
+            try FileSeal.seal(temp)
         }
     }
 
     /// The model (current weights) and the state to resume from.
     public static func read(from path: String) throws -> (model: ModelFile, state: TrainerState) {
+        try FileSeal.verify(path)  // before libhdf5 parses a possibly damaged file
         let file = try H5File.open(path)
         let root = file.root
         try ArtifactHeader.check(root, format: ModelFile.checkpointFormat, path: path)

@@ -38,10 +38,13 @@ public final class H5File {
     }
 
     /// Creates (truncating) an HDF5 file at `path`.
-    public static func create(_ path: String) throws -> H5File {
+    /// - Parameter userBlock: bytes reserved at the start of the file for the caller (0, or a
+    ///   power of two ≥ 512); HDF5 neither reads nor writes them.
+    public static func create(_ path: String, userBlock: Int = 0) throws -> H5File {
         try H5Library.sync {
             let fcpl = try H5Library.check(H5Pcreate(mtkd_h5p_file_create()), "create file", path)
             defer { H5Pclose(fcpl) }
+            if userBlock > 0 { try H5Library.check(H5Pset_userblock(fcpl, hsize_t(userBlock)), "create file", path) }
             // The root group's object header must not carry timestamps either (determinism).
             try H5Library.check(H5Pset_obj_track_times(fcpl, false), "create file", path)
             let fapl = try fileAccessList(path, "create file")

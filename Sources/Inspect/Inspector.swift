@@ -38,6 +38,11 @@ public enum Inspector {
             throw InspectError.notReadable(path: path, reason: "permission denied")
         }
         guard H5File.isHDF5(path) else { throw InspectError.notHDF5(path: path, hint: hint(forNonHDF5: path)) }
+        if FileSeal.isSealed(path) {
+            do { try FileSeal.verify(path) } catch let e as ArtifactError {
+                throw InspectError.unreadable(path: path, reason: e.message)
+            }
+        }
         let file: H5File
         let tree: HDF5Tree
         do {

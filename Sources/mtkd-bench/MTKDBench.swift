@@ -17,7 +17,8 @@ struct MTKDBench: ParsableCommand {
         discussion: "Measures: " + measures.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".",
         subcommands: [RunCommand.self, MeasureCommand<TrainingThroughput>.self, MeasureCommand<StepRate>.self,
                       MeasureCommand<SoftTargetCache>.self, MeasureCommand<TeacherJobs>.self,
-                      MeasureCommand<EndToEnd>.self, MeasureCommand<PeakMemory>.self, MeasureCommand<PredictSpeed>.self],
+                      MeasureCommand<EndToEnd>.self, MeasureCommand<PeakMemory>.self, MeasureCommand<PredictSpeed>.self,
+                      BootstrapSpeed.self],
         defaultSubcommand: RunCommand.self)
 }
 

@@ -76,7 +76,7 @@ public struct PipelineStatus: Sendable, Codable {
         default: return []
         }
         return paths.filter { FileManager.default.fileExists(atPath: $0.1) }.map { name, path in
-            let epoch = try? H5File.open(path).root.group("state").attributes.int("epoch")
+            let epoch = (try? FileSeal.verify(path)).flatMap { try? H5File.open(path).root.group("state").attributes.int("epoch") }
             return (name, epoch.map { Int($0) + 1 })
         }
     }

@@ -52,7 +52,11 @@ extension StageDefinition {
             q.set("seed", spec.seed)
             q.student(student)
             let distills = student.distill == .soft && hasTeachers
-            if distills { q.set("soft_targets.temperature", spec.softTargets.temperature) }
+            if distills {
+                // The student's own temperature and combination, or the pipeline's.
+                q.set("students.\(student.name).temperature", student.temperature ?? spec.softTargets.temperature)
+                q.set("students.\(student.name).combine", (student.combine ?? spec.softTargets.combine).rawValue)
+            }
             stages.append(StageDefinition(name: .student(student.name), params: q.values,
                                           inputs: [layout.dataset] + (distills ? [layout.softTargets] : []),
                                           outputs: (0..<student.replicates).map { layout.student(student.name, replicate: $0) },
@@ -115,6 +119,12 @@ struct Params {
         set("\(prefix).learning_rate", t.learningRate); set("\(prefix).optimizer", t.optimizer.rawValue)
         set("\(prefix).momentum", t.momentum); set("\(prefix).weight_decay", t.weightDecay)
         set("\(prefix).select_by", t.selectBy.rawValue); set("\(prefix).patience", t.patience.map(String.init) ?? "none")
+        set("\(prefix).lr_schedule", t.lrSchedule.rawValue)
+        switch t.lrSchedule {
+        case .constant: break
+        case .cosine: set("\(prefix).warmup_epochs", t.warmupEpochs)
+        case .step: set("\(prefix).step_epochs", t.stepEpochs); set("\(prefix).step_gamma", t.stepGamma)
+        }
     }
 
     mutating func teacher(_ t: TeacherSpec) {
@@ -130,6 +140,7 @@ struct Params {
         set("\(k).task_weights", s.taskWeights.keys.sorted().map { "\($0)=\(s.taskWeights[$0]!)" })
         set("\(k).task_weighting", s.taskWeighting.rawValue)
         set("\(k).replicates", s.replicates)
+        set("\(k).alpha_schedule", s.alphaSchedule.rawValue)
         set("\(k).batching", s.batching.rawValue)
         if s.batching == .perTask { set("\(k).sampling_temperature", s.samplingTemperature) }
         switch s.architecture {

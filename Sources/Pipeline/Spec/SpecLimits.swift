@@ -24,6 +24,9 @@ enum SpecLimits {
     static let replicates = 1...100
     /// Epochs without a better validation number before training stops.
     static let patience = 1...1_000_000
+    /// Epochs of learning-rate warm-up, and between learning-rate steps.
+    static let warmupEpochs = 0...1_000_000
+    static let stepEpochs = 1...1_000_000
 }
 
 /// The memory a network needs while it trains, estimated from its shape, so that a size the

@@ -35,11 +35,14 @@ struct CheckpointedTraining {
             return .reused
         }
         let trainer = Trainer(network: network, settings: settings)
-        if !force, try existingFingerprint(checkpointPath) == fingerprint {
+        if !force, fm.fileExists(atPath: checkpointPath) {
             do {
-                let (_, state) = try CheckpointFile.read(from: checkpointPath)
-                try trainer.restore(state)
-                context.console.info("  \(name): resuming from its checkpoint at epoch \(state.epoch + 1)/\(settings.epochs)")
+                // Verified (seal, then checksum) before anything of it is used.
+                let (model, state) = try CheckpointFile.read(from: checkpointPath)
+                if model.fingerprint == fingerprint {  // else: left by other settings, overwritten as training goes
+                    try trainer.restore(state)
+                    context.console.info("  \(name): resuming from its checkpoint at epoch \(state.epoch + 1)/\(settings.epochs)")
+                }
             } catch {
                 // A damaged checkpoint is never resumed: training starts over, which gives the
                 // same bytes as a run that was never interrupted.

@@ -42,6 +42,8 @@ public struct EvaluateStage {
             }
         }
         var models: [ModelEvaluation] = []
+        var ensembles: [Int: (outputs: Matrix, metrics: TaskMetrics)] = [:]
+        var ensembleParameters = 0
         var next = 0
         for teacher in spec.teachers {
             let t = dataset.taskIndex(teacher.task)!
@@ -64,12 +66,16 @@ public struct EvaluateStage {
             } else {
                 ensemble = Ensemble.meanPrediction(outputs)
             }
+            let ensembleMetrics = Self.metrics(outputs: ensemble, isProbability: true, task: info, labels: test.labels[t])
             models.append(ModelEvaluation(name: "\(teacher.task)/ensemble", role: .teacherEnsemble, architecture: "ensemble",
-                                          parameters: total,
-                                          tasks: [teacher.task: Self.metrics(outputs: ensemble, isProbability: true, task: info, labels: test.labels[t])]))
+                                          parameters: total, tasks: [teacher.task: ensembleMetrics]))
+            ensembles[t] = (ensemble, ensembleMetrics)
+            ensembleParameters += total
         }
+        var students: [EvaluationStatistics.Replicates] = []
         for (s, student) in spec.students.enumerated() {
             var replicates: [ReplicateEvaluation] = []
+            var outputs: [[Matrix]] = []
             var model: ModelFile?
             for (i, (owner, k)) in replicatePaths.enumerated() where owner == s {
                 let r = replicateResults[i]!
@@ -80,17 +86,22 @@ public struct EvaluateStage {
                     val[info.name] = Self.metrics(outputs: r.val[t], isProbability: false, task: info, labels: validation.labels[t])
                 }
                 replicates.append(ReplicateEvaluation(replicate: k, tasks: tasks, validation: val))
+                outputs.append(r.test)
             }
             let mean = Dictionary(uniqueKeysWithValues: dataset.tasks.map { info in
                 (info.name, TaskMetrics.mean(replicates.map { $0.tasks[info.name]! }))
             })
             models.append(ModelEvaluation(name: student.name, role: .student, architecture: model!.blueprint.architecture,
                                           parameters: model!.parameterCount, tasks: mean, replicates: replicates))
+            students.append(.init(student: student, evaluations: replicates, outputs: outputs, parameters: model!.parameterCount))
         }
-        let report = EvaluationReport(
-            pipeline: spec.name, split: "test",
-            tasks: dataset.tasks.map { .init(name: $0.name, kind: $0.kind.rawValue, classes: $0.classes, hasTeacher: spec.teacher(for: $0.name) != nil) },
-            models: models)
+        let taskEntries = dataset.tasks.map { EvaluationReport.Task(name: $0.name, kind: $0.kind.rawValue, classes: $0.classes,
+                                                                     hasTeacher: spec.teacher(for: $0.name) != nil) }
+        var report = EvaluationReport(pipeline: spec.name, split: "test", tasks: taskEntries, models: models)
+        var statistics = EvaluationStatistics(spec: spec, dataset: dataset, tasks: taskEntries, labels: test.labels, ensembles: ensembles)
+        statistics.ensembleParameters = ensembleParameters
+        report.comparisons = statistics.comparisons(students)
+        report.ship = statistics.ship(students, comparisons: report.comparisons!)
         try report.write(to: context.layout.metrics)
         try AtomicWrite.write(Data(("# \(spec.name): test metrics\n\n" + ComparisonTable.markdown(report)).utf8), to: context.layout.reportMarkdown)
         return report

@@ -43,23 +43,31 @@ enum Seeds {
         return h
     }
 
+    /// Derived seeds keep 63 bits: files store them as signed 64-bit integers, so h5py, h5dump
+    /// and mtkd all show the same number.
     static func teacher(_ spec: PipelineSpec, task: String, member: Int) -> UInt64 {
-        RNG.derive(seed: spec.seed, stream: fnv("teacher/\(task)/\(member)"))
+        RNG.derive(seed: spec.seed, stream: fnv("teacher/\(task)/\(member)")) & UInt64(Int64.max)
     }
 
     /// Replicate k of every student gets the same seed, so students compare in pairs.
     static func student(_ spec: PipelineSpec, replicate: Int) -> UInt64 {
-        RNG.derive(seed: spec.seed, stream: fnv("student/replicate-\(replicate)"))
+        RNG.derive(seed: spec.seed, stream: fnv("student/replicate-\(replicate)")) & UInt64(Int64.max)
     }
 }
 
 extension TrainingSpec {
     func trainerSettings(alpha: Double = 0, temperature: Double = 1, taskWeights: [Float], seed: UInt64) -> TrainerSettings {
-        TrainerSettings(epochs: epochs, batchSize: batchSize, learningRate: Float(learningRate),
-                        optimizer: optimizer == .adam ? .adam : .sgd, momentum: Float(momentum),
-                        weightDecay: Float(weightDecay), alpha: Float(alpha), temperature: Float(temperature),
-                        taskWeights: taskWeights, seed: seed,
-                        selectBy: TrainerSettings.Selection(rawValue: selectBy.rawValue)!, patience: patience)
+        var settings = TrainerSettings(epochs: epochs, batchSize: batchSize, learningRate: Float(learningRate),
+                                       optimizer: optimizer == .adam ? .adam : .sgd, momentum: Float(momentum),
+                                       weightDecay: Float(weightDecay), alpha: Float(alpha), temperature: Float(temperature),
+                                       taskWeights: taskWeights, seed: seed,
+                                       selectBy: TrainerSettings.Selection(rawValue: selectBy.rawValue)!, patience: patience)
+        switch lrSchedule {
+        case .constant: settings.learningRateSchedule = .constant
+        case .cosine: settings.learningRateSchedule = .cosine(warmupEpochs: warmupEpochs)
+        case .step: settings.learningRateSchedule = .step(every: stepEpochs, gamma: stepGamma)
+        }
+        return settings
     }
 }
 

@@ -42,7 +42,8 @@ public struct TeachersStage {
         let net = HardSharingNetwork(inputs: dataset.features.count, hidden: teacher.hidden, dropout: Float(teacher.dropout),
                                      tasks: [dataset.tasks[t].head], seed: seed)
         let settings = teacher.training.trainerSettings(taskWeights: [1], seed: seed)
-        let label = "\(teacher.task) member \(member + 1)/\(teacher.members)"
+        // Named as in its file and in metrics.json (members count from 0 everywhere).
+        let label = "\(teacher.task)/member-\(member)"
         let metricName = dataset.tasks[t].kind == .classification ? "acc" : "R²"
         let training = CheckpointedTraining(
             context: context, role: "teacher", name: "\(teacher.task)/member-\(member)", seed: seed,
@@ -72,30 +73,34 @@ public struct SoftTargetsStage {
         let spec = context.spec
         guard let train = dataset.split("train") else { throw ArtifactError(path: context.layout.dataset, "has no train split") }
         let rows = try dataset.blocks("train", tasks: [], path: context.layout.dataset)
+        let valRows = try dataset.blocks("val", tasks: [], path: context.layout.dataset)
         var tasks: [TaskSoftTargets] = []
         let combine = EnsembleCombine(rawValue: spec.softTargets.combine.rawValue)!
         // Every member's outputs on the training split, `jobs` members at a time.
         let members = spec.teachers.flatMap { t in (0..<t.members).map { (t, $0) } }
-        var results = [(output: Matrix, validation: Double)?](repeating: nil, count: members.count)
+        var results = [(output: Matrix, valOutput: Matrix, validation: Double)?](repeating: nil, count: members.count)
         let lock = NSLock()
         try WorkerPool.run(count: members.count, jobs: jobs) { i in
             let (teacher, member) = members[i]
             let info = dataset.tasks[dataset.taskIndex(teacher.task)!]
             let model = try ModelFile.read(from: context.layout.teacherMember(task: teacher.task, member: member))
-            var out = try rows.predict(try model.makeNetwork())[0]
+            let net = try model.makeNetwork()
+            var out = try rows.predict(net)[0], valOut = try valRows.predict(net)[0]
             if info.kind == .regression {
                 for i in 0..<out.count { out.storage[i] = out.storage[i] * Float(info.labelStd) + Float(info.labelMean) }
+                for i in 0..<valOut.count { valOut.storage[i] = valOut.storage[i] * Float(info.labelStd) + Float(info.labelMean) }
             }
             let validation = model.history[model.bestEpoch - 1].validationMetrics[0]
-            lock.withLock { results[i] = (out, validation) }
+            lock.withLock { results[i] = (out, valOut, validation) }
         }
         var next = 0
         for teacher in spec.teachers {
             let info = dataset.tasks[dataset.taskIndex(teacher.task)!]
-            var outputs: [Matrix] = []
+            var outputs: [Matrix] = [], valOutputs: [Matrix] = []
             var validation: [Double] = []
             for _ in 0..<teacher.members {
                 outputs.append(results[next]!.output)
+                valOutputs.append(results[next]!.valOutput)
                 validation.append(results[next]!.validation)
                 next += 1
             }
@@ -103,7 +108,7 @@ public struct SoftTargetsStage {
                 ? Ensemble.probabilities(memberLogits: outputs, combine: combine, temperature: Float(spec.softTargets.temperature))
                 : Ensemble.meanPrediction(outputs)
             tasks.append(TaskSoftTargets(task: teacher.task, kind: info.kind, memberOutputs: outputs, targets: targets,
-                                         memberValidation: validation))
+                                         memberValidation: validation, validationMemberOutputs: valOutputs))
             context.console.info("  \(teacher.task): \(teacher.members) members × \(train.rowCount) rows, combined by \(combine.rawValue) at T=\(spec.softTargets.temperature)")
         }
         try SoftTargetsFile(temperature: spec.softTargets.temperature, combine: combine.rawValue, tasks: tasks)
