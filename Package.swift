@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mtkd", targets: ["mtkd"]),
-        .library(name: "MTKD", targets: ["HDF5", "Tensor", "NN", "Metrics", "Tabular", "MultiTask", "Artifacts", "Inspect", "Report", "Pipeline"]),
+        .library(name: "MTKD", targets: ["HDF5", "Tensor", "NN", "Metrics", "Tabular", "MultiTask", "Artifacts", "Inspect", "Report", "Pipeline", "Predict", "Export"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,8 +51,13 @@ let package = Package(
         .target(name: "Pipeline", dependencies: ["Artifacts", "Report", "Tabular", "HDF5", "Tensor", "NN", "Metrics", "MultiTask",
                                                  .product(name: "Yams", package: "Yams"),
                                                  .product(name: "Crypto", package: "swift-crypto")]),
+        // Predicting with a model file from raw CSV rows, block by block (`mtkd predict`).
+        .target(name: "Predict", dependencies: ["Artifacts", "Tabular", "MultiTask", "NN", "Tensor", "Metrics", "HDF5"],
+                swiftSettings: optimised),
+        // Model files for use outside mtkd: ONNX (protobuf written directly) and safetensors.
+        .target(name: "Export", dependencies: ["Artifacts", "MultiTask", "Tensor"]),
         // The command line: thin.
-        .executableTarget(name: "mtkd", dependencies: ["Pipeline", "Artifacts", "Inspect", "Report",
+        .executableTarget(name: "mtkd", dependencies: ["Pipeline", "Artifacts", "Inspect", "Report", "Predict", "Export",
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // The benchmark command (not a test): mtkd against PyTorch CPU and h5py, side by side.
@@ -69,6 +74,9 @@ let package = Package(
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "NN", "Tensor"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Artifacts", "HDF5", "MultiTask", "Tensor"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Artifacts", "MultiTask", "NN", "Tensor"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Predict", "Pipeline", "Artifacts", "Metrics", "HDF5"],
+                    exclude: ["check_export.py"]),
+        .testTarget(name: "PredictTests", dependencies: ["Predict", "Pipeline", "Artifacts", "Tabular", "MultiTask", "Metrics", "Tensor", "HDF5"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Artifacts", "HDF5"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]

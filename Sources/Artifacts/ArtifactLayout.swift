@@ -48,5 +48,6 @@ public struct ArtifactLayout: Sendable, Equatable {
 /// The version of every file format mtkd writes; part of every stage fingerprint, so a
 /// change of format makes old artifacts stale instead of misread.
 public enum ArtifactFormat {
-    public static let version: Int64 = 1
+    /// 2: model files carry their preprocessing (`/preprocessing`).
+    public static let version: Int64 = 2
 }

@@ -97,15 +97,16 @@ public struct StudentStage {
         let weights = zip(names, taskWeights).map { "\($0) \(Format.fixed(Double($1), 2))" }.joined(separator: ", ")
         context.console.info("  \(student.architecture.rawValue), \(student.distill == .soft ? "distilling (α \(student.alphaSchedule == .linear ? "1 → 0" : "\(student.alpha)"), T \(temperature), \(combine.rawValue))" : "hard labels only"), task weights \(student.taskWeighting.rawValue): \(weights); \(student.batching.rawValue) batches; \(student.replicates) replicate\(student.replicates == 1 ? "" : "s")")
         // Replicates are independent units: each has its own seed, checkpoint and file.
+        let preprocessing = Preprocessing(spec: spec, dataset: dataset, taskIndices: all)
         try WorkerPool.run(count: student.replicates, jobs: jobs) { k in
             try trainReplicate(k, blueprint: blueprint, taskWeights: taskWeights, temperature: temperature, train: learnFrom,
-                               validation: val, names: names)
+                               validation: val, names: names, preprocessing: preprocessing)
         }
     }
 
     /// Trains (or reuses) replicate `k`: the seed shared by replicate k of every student.
     func trainReplicate(_ k: Int, blueprint: NetworkBlueprint, taskWeights: [Float], temperature: Double, train: RowBlocks,
-                        validation: SplitBlocks, names: [String]) throws {
+                        validation: SplitBlocks, names: [String], preprocessing: Preprocessing) throws {
         let spec = context.spec
         let seed = Seeds.student(spec, replicate: k)
         let net = try NetworkFactory.make(blueprint, seed: seed)
@@ -120,7 +121,7 @@ public struct StudentStage {
             context: context, role: "student", name: name, seed: seed,
             fingerprint: Fingerprint.of(text: "\(fingerprint)\nreplicate \(k)\nseed \(seed)"),
             checkpointPath: context.layout.studentCheckpoint(student.name, replicate: k), finalPath: finalPath,
-            force: force, finishedIsTrusted: isTrusted(finalPath))
+            force: force, finishedIsTrusted: isTrusted(finalPath), preprocessing: preprocessing)
         let started = ContinuousClock.now
         let outcome = try training.run(network: net, settings: settings, train: train, validation: validation) { record in
             let metrics = zip(names, record.validationMetrics).map { "\($0) \(Format.fixed($1, 3))" }.joined(separator: " ")
