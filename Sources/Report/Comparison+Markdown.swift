@@ -36,7 +36,7 @@ extension Comparison {
             }
         }
         var text = lines.joined(separator: "\n") + "\n\n" + reasons.markdown
-        text += _Format.wrap("Δ = student − baseline on the task's primary metric, \(methods(\.vsBaseline)); p: two-sided, for no difference. "
+        text += _Format.wrap("Δ = student − baseline on the task's primary metric with its 95% interval: \(methods(\.vsBaseline)); p: two-sided, for no difference. "
             + Significance.legend + ". Gap recovered = (student − baseline) / (ensemble − baseline): 0 is no better than the baseline, "
             + "1 as good as the teacher ensemble.", width: ComparisonTable.width) + "\n"
         return text
@@ -54,7 +54,7 @@ extension Comparison {
         }
         var text = lines.joined(separator: "\n") + "\n\n"
         let untaught = evaluation.tasks.filter { !$0.hasTeacher }.map(\.name)
-        text += _Format.wrap("Δ = student − teacher ensemble on the task's primary metric, \(methods(\.vsEnsemble)); "
+        text += _Format.wrap("Δ = student − teacher ensemble on the task's primary metric with its 95% interval: \(methods(\.vsEnsemble)); "
             + Significance.legend + "." + (untaught.isEmpty ? "" : " No teacher for \(untaught.joined(separator: ", "))."),
             width: ComparisonTable.width) + "\n"
         return text
@@ -65,8 +65,8 @@ extension Comparison {
         let found = Set(students.flatMap { $0.comparison?.tasks.values.compactMap { $0[keyPath: key]?.interval.method } ?? [] })
         return found.sorted { $0.rawValue > $1.rawValue }.map { m -> String in
             switch m {
-            case .pairedT: return "paired over replicates (replicate k of both shares a seed; paired t)"
-            case .bootstrap: return "one replicate: paired bootstrap over the test rows"
+            case .pairedT: return "paired t over replicates (replicate k of every student shares a seed)"
+            case .bootstrap: return "with one replicate, the paired bootstrap over the test rows"
             default: return m.rawValue
             }
         }.joined(separator: "; ")

@@ -53,11 +53,11 @@ import Testing
             - [1] n/a: the ensemble is not better than the baseline (ensemble − baseline = -0.01)
             - [2] n/a: the ensemble's gain over the baseline is within noise (bootstrap interval of ensemble − baseline [-0.02, 0.29] reaches 0)
 
-            Δ = student − baseline on the task's primary metric, paired over replicates (replicate k of both
-            shares a seed; paired t); one replicate: paired bootstrap over the test rows; p: two-sided, for no
-            difference. ▲ / ▼: better / worse (the 95% interval of the difference excludes 0); ≈: no significant
-            difference. Gap recovered = (student − baseline) / (ensemble − baseline): 0 is no better than the
-            baseline, 1 as good as the teacher ensemble.
+            Δ = student − baseline on the task's primary metric with its 95% interval: paired t over replicates
+            (replicate k of every student shares a seed); with one replicate, the paired bootstrap over the test
+            rows; p: two-sided, for no difference. ▲ / ▼: better / worse (the 95% interval of the difference
+            excludes 0); ≈: no significant difference. Gap recovered = (student − baseline) / (ensemble −
+            baseline): 0 is no better than the baseline, 1 as good as the teacher ensemble.
 
             """)
     }
@@ -76,10 +76,10 @@ import Testing
             | xs | species | accuracy | -0.0200 [-0.0600, +0.0200] ≈ | 0.3400 |
             | xs | mass | R² | +0.0200 [+0.0040, +0.0360] ▲ | 0.0200 |
 
-            Δ = student − teacher ensemble on the task's primary metric, paired over replicates (replicate k of
-            both shares a seed; paired t); one replicate: paired bootstrap over the test rows; ▲ / ▼: better /
-            worse (the 95% interval of the difference excludes 0); ≈: no significant difference. No teacher for
-            sex.
+            Δ = student − teacher ensemble on the task's primary metric with its 95% interval: paired t over
+            replicates (replicate k of every student shares a seed); with one replicate, the paired bootstrap
+            over the test rows; ▲ / ▼: better / worse (the 95% interval of the difference excludes 0); ≈: no
+            significant difference. No teacher for sex.
 
             """)
     }
