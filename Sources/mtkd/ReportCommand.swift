@@ -22,7 +22,7 @@ struct ReportCommand: ParsableCommand {
             """)
 
     @Argument(help: "One or more pipeline files (YAML), e.g. pipelines/quickstart.yaml.")
-    var pipelines: [String] = []
+    var pipelines: [String]
 
     @Option(name: .long, help: "Folder that holds the pipeline's artifacts folder (overrides the file's `artifacts:`; one pipeline only).")
     var artifacts: String?
@@ -31,7 +31,6 @@ struct ReportCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard !pipelines.isEmpty else { throw ValidationError("give at least one pipeline file") }
         if artifacts != nil && pipelines.count > 1 {
             throw ValidationError("--artifacts applies to one pipeline only, got \(pipelines.count); give each pipeline file its own `artifacts:` instead")
         }
