@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Inspect", dependencies: ["Artifacts", "HDF5", "Metrics", "MultiTask", "NN", "Tensor",
                                                 .product(name: "Crypto", package: "swift-crypto")]),
         // Comparison tables (Markdown, later HTML) from artifact files only.
-        .target(name: "Report", dependencies: ["Artifacts"]),
+        .target(name: "Report", dependencies: ["Artifacts", "Metrics"]),
         // Pipeline spec, stages and runner.
         .target(name: "Pipeline", dependencies: ["Artifacts", "Report", "Tabular", "HDF5", "Tensor", "NN", "Metrics", "MultiTask",
                                                  .product(name: "Yams", package: "Yams"),
@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "TabularTests", dependencies: ["Tabular"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "NN", "Tensor"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Artifacts", "HDF5", "MultiTask", "Tensor"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Artifacts", "MultiTask", "NN", "Tensor"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Artifacts", "Metrics", "MultiTask", "NN", "Tensor"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Predict", "Pipeline", "Artifacts", "Metrics", "HDF5"],
                     exclude: ["check_export.py"]),
         .testTarget(name: "PredictTests", dependencies: ["Predict", "Pipeline", "Artifacts", "Tabular", "MultiTask", "Metrics", "Tensor", "HDF5"]),

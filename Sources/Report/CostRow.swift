@@ -9,9 +9,9 @@ public struct CostRow: Equatable, Sendable {
     /// "3 × mlp", "hard-sharing", …
     public var architecture: String
     public var parameters: Int
-    /// Wall-clock training seconds (ensembles: summed over members).
+    /// Wall-clock training seconds (ensembles: summed over members; students: over replicates).
     public var trainingSeconds: Double?
-    /// Training examples/s of the last epoch (ensembles: mean over members).
+    /// Training examples/s of the last epoch (ensembles: mean over members; students: over replicates).
     public var trainingExamplesPerSecond: Double?
     /// Test-split predictions per second (ensembles: every member in turn, 1/Σ(1/r_k)).
     public var inferenceExamplesPerSecond: Double?
@@ -44,8 +44,14 @@ public struct CostRow: Equatable, Sendable {
                     ? nil : 1 / inference.reduce(0) { $0 + 1 / $1! }))
         }
         for s in report.models where s.role == .student {
+            // Replicates are timed as "kd/replicate-<k>"; older files time the student as "kd".
+            let names = (s.replicates ?? []).map { ArtifactLayout.replicateName(s.name, $0.replicate) }
+            let seconds = names.map { network.training($0) }, speeds = names.compactMap { network.trainingSpeed($0) }
+            let replicated = !names.isEmpty && !seconds.contains(nil)
             rows.append(CostRow(name: s.name, isTeacher: false, architecture: s.architecture, parameters: s.parameters,
-                                trainingSeconds: network.training(s.name), trainingExamplesPerSecond: network.trainingSpeed(s.name),
+                                trainingSeconds: replicated ? seconds.reduce(0) { $0 + $1! } : network.training(s.name),
+                                trainingExamplesPerSecond: replicated && !speeds.isEmpty
+                                    ? speeds.reduce(0, +) / Double(speeds.count) : network.trainingSpeed(s.name),
                                 inferenceExamplesPerSecond: network.inference(s.name)))
         }
         return rows

@@ -22,7 +22,10 @@ struct PipelineOptions: ParsableArguments {
     var artifacts: String?
 
     /// Reads the pipeline; a bad file exits with 64 and one clear message.
-    func load() throws -> PipelineSpec {
+    func load() throws -> PipelineSpec { try Self.load(pipeline, artifacts: artifacts) }
+
+    /// Reads `pipeline` (its artifacts under `artifacts` when given); a bad file exits with 64.
+    static func load(_ pipeline: String, artifacts: String?) throws -> PipelineSpec {
         do {
             return try PipelineSpec.load(path: pipeline, artifactsRoot: artifacts)
         } catch let error as SpecError {
