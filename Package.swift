@@ -65,6 +65,8 @@ let package = Package(
                                                              .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: optimised),
 
+        // What several test targets share: running the mtkd binary and other programs.
+        .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"], exclude: ["Reference"]),
@@ -74,10 +76,10 @@ let package = Package(
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "NN", "Tensor"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Artifacts", "HDF5", "MultiTask", "Tensor"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Artifacts", "Metrics", "MultiTask", "NN", "Tensor"]),
-        .testTarget(name: "ExportTests", dependencies: ["Export", "Predict", "Pipeline", "Artifacts", "Metrics", "HDF5"],
+        .testTarget(name: "ExportTests", dependencies: ["TestSupport", "Export", "Predict", "Pipeline", "Artifacts", "Metrics", "HDF5"],
                     exclude: ["check_export.py"]),
-        .testTarget(name: "PredictTests", dependencies: ["Predict", "Pipeline", "Artifacts", "Tabular", "MultiTask", "Metrics", "Tensor", "HDF5"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Artifacts", "HDF5"], exclude: ["Fixtures"]),
+        .testTarget(name: "PredictTests", dependencies: ["TestSupport", "Predict", "Pipeline", "Artifacts", "Tabular", "MultiTask", "Metrics", "Tensor", "HDF5"]),
+        .testTarget(name: "PipelineTests", dependencies: ["TestSupport", "Pipeline", "Artifacts", "HDF5"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The repository (committed data, the check script, the built binary).
@@ -11,17 +12,8 @@ let checkScript = repository + "/Tests/ExportTests/check_export.py"
 
 /// Runs a program; returns exit code, stdout and stderr.
 func run(_ executable: String, _ arguments: [String]) throws -> (code: Int32, out: String, err: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    let r = try runProcess(executable, arguments)
+    return (r.code, r.out, r.err)
 }
 
 /// Runs the mtkd binary, recording an issue unless it exits 0.

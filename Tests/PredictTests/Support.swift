@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import TestSupport
 import MultiTask
 import Tensor
 
@@ -54,17 +55,8 @@ func syntheticModel(_ policy: Preprocessing.MissingFeatures = .dropRow, missingV
 
 /// Runs the mtkd binary; returns exit code, stdout and stderr.
 func runCLI(_ arguments: [String]) throws -> (code: Int32, out: String, err: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: binary)
-    p.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    let r = try runProcess(binary, arguments)
+    return (r.code, r.out, r.err)
 }
 
 /// A CSV text's rows split into cells (no quoting in these tests).
