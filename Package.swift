@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mtkd", targets: ["mtkd"]),
-        .library(name: "MTKD", targets: ["HDF5", "Tensor", "NN", "Metrics", "Tabular", "MultiTask", "GBDT", "Artifacts", "Inspect", "Report", "Pipeline"]),
+        .library(name: "MTKD", targets: ["HDF5", "Tensor", "NN", "Metrics", "Tabular", "MultiTask", "GBDT", "Artifacts", "Inspect", "Report", "Pipeline", "Predict", "Export"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,13 +51,18 @@ let package = Package(
         .target(name: "Inspect", dependencies: ["Artifacts", "GBDT", "HDF5", "Metrics", "MultiTask", "NN", "Tensor",
                                                 .product(name: "Crypto", package: "swift-crypto")]),
         // Comparison tables (Markdown, later HTML) from artifact files only.
-        .target(name: "Report", dependencies: ["Artifacts"]),
+        .target(name: "Report", dependencies: ["Artifacts", "Metrics"]),
         // Pipeline spec, stages and runner.
         .target(name: "Pipeline", dependencies: ["Artifacts", "Report", "Tabular", "HDF5", "Tensor", "NN", "Metrics", "MultiTask", "GBDT",
                                                  .product(name: "Yams", package: "Yams"),
                                                  .product(name: "Crypto", package: "swift-crypto")]),
+        // Predicting with a model file from raw CSV rows, block by block (`mtkd predict`).
+        .target(name: "Predict", dependencies: ["Artifacts", "Tabular", "MultiTask", "NN", "Tensor", "Metrics", "HDF5"],
+                swiftSettings: optimised),
+        // Model files for use outside mtkd: ONNX (protobuf written directly) and safetensors.
+        .target(name: "Export", dependencies: ["Artifacts", "MultiTask", "Tensor"]),
         // The command line: thin.
-        .executableTarget(name: "mtkd", dependencies: ["Pipeline", "Artifacts", "Inspect", "Report",
+        .executableTarget(name: "mtkd", dependencies: ["Pipeline", "Artifacts", "Inspect", "Report", "Predict", "Export",
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // The benchmark command (not a test): mtkd against PyTorch CPU and h5py, side by side.
@@ -65,6 +70,8 @@ let package = Package(
                                                              .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: optimised),
 
+        // What several test targets share: running the mtkd binary and other programs.
+        .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"], exclude: ["Reference"]),
@@ -74,8 +81,11 @@ let package = Package(
         .testTarget(name: "GBDTTests", dependencies: ["GBDT", "Tensor"], exclude: ["Reference"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "NN", "Tensor"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Artifacts", "HDF5", "MultiTask", "Tensor", "GBDT"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Artifacts", "MultiTask", "NN", "Tensor", "GBDT"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Artifacts", "HDF5", "GBDT", "MultiTask"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Artifacts", "Metrics", "MultiTask", "NN", "Tensor", "GBDT"]),
+        .testTarget(name: "ExportTests", dependencies: ["TestSupport", "Export", "Predict", "Pipeline", "Artifacts", "Metrics", "HDF5"],
+                    exclude: ["check_export.py"]),
+        .testTarget(name: "PredictTests", dependencies: ["TestSupport", "Predict", "Pipeline", "Artifacts", "Tabular", "MultiTask", "Metrics", "Tensor", "HDF5"]),
+        .testTarget(name: "PipelineTests", dependencies: ["TestSupport", "Pipeline", "Artifacts", "HDF5", "GBDT", "MultiTask"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

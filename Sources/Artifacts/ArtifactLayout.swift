@@ -24,6 +24,7 @@ public struct ArtifactLayout: Sendable, Equatable {
     public var timings: String { path("timings.json") }
     public var dataset: String { path("data/dataset.h5") }
     public var softTargets: String { path("soft-targets.h5") }
+    public var transfer: String { path("transfer.h5") }
     public var metrics: String { path("report/metrics.json") }
     public var reportMarkdown: String { path("report/report.md") }
     public var checkpoints: String { path("checkpoints") }
@@ -47,5 +48,6 @@ public struct ArtifactLayout: Sendable, Equatable {
 /// The version of every file format mtkd writes; part of every stage fingerprint, so a
 /// change of format makes old artifacts stale instead of misread.
 public enum ArtifactFormat {
-    public static let version: Int64 = 1
+    /// 2: model files carry their preprocessing (`/preprocessing`).
+    public static let version: Int64 = 2
 }

@@ -55,7 +55,7 @@ public enum AtomicWrite {
     }
 
     /// Flushes a file's content to disk so a rename after a crash never exposes an empty file.
-    static func syncFile(_ path: String) throws {
+    public static func syncFile(_ path: String) throws {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw ArtifactError(path: path, "cannot open to sync: \(FileSystemError.reason(errno: errno))") }
         defer { close(fd) }

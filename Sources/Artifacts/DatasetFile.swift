@@ -242,7 +242,7 @@ public struct PreparedDataset: Sendable {
     }
 
     /// Chunks of whole rows, about 256 KiB each (at least one row).
-    static func rowChunks(rows: Int, cols: Int) -> [Int] {
+    public static func rowChunks(rows: Int, cols: Int) -> [Int] {
         let perChunk = max(1, min(max(rows, 1), (256 * 1024) / max(1, cols * 4)))
         return [perChunk, max(cols, 1)]
     }

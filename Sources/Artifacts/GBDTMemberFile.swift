@@ -36,6 +36,7 @@ public struct GBDTBlueprint: Codable, Equatable, Sendable {
 ///                                            rows (every k-th when there are more than 20,000: at most 20,000)
 /// /history/validation_loss     (R) f64       the same on the validation rows; picks best_iteration
 /// /history/validation_metric   (R, 1) f64    accuracy or R² on the validation rows
+/// /preprocessing/…             raw CSV columns → inputs, outputs → labels (see `Preprocessing`)
 /// ```
 /// The margins of rounds 0…best_iteration are the member's logits: for two classes the
 /// booster has one margin m (the logit of class 1) and the logits are [0, m]. To predict
@@ -58,6 +59,8 @@ public struct GBDTMemberFile: Equatable {
     /// Trees, nodes and leaves of rounds 0…bestIteration.
     public var trees: TreeCounts
     public var fingerprint: String
+    /// From raw CSV columns to inputs, and from outputs to labels, as every model file has it.
+    public var preprocessing: Preprocessing?
 
     public init(role: String, name: String, blueprint: GBDTBlueprint, seed: UInt64, booster: [UInt8], zeroIsMissing: [Bool],
                 history: [BoostingRound], bestIteration: Int, trees: TreeCounts, fingerprint: String) {
@@ -102,6 +105,7 @@ public struct GBDTMemberFile: Equatable {
             try root.attributes.set("leaves", .int(Int64(trees.leaves)))
             try root.attributes.set("booster_format", .string(Booster.ModelFormat.ubj.rawValue))
             try root.attributes.set("fingerprint", .string(fingerprint))
+            try preprocessing?.write(into: root)
             try root.write(booster, shape: [booster.count], to: "booster", compression: .deflate(4, shuffle: false)).attributes
                 .set("description", .string("the XGBoost model (UBJSON, every round boosted); rounds 0…best_iteration predict, their margins are the logits"))
             try root.write(zeroIsMissing.map { UInt8($0 ? 1 : 0) }, shape: [zeroIsMissing.count], to: "zero_is_missing").attributes
@@ -152,12 +156,28 @@ public struct GBDTMemberFile: Equatable {
         guard history.indices.contains(best) else {
             throw ArtifactError(path: path, "best_iteration \(best) is not one of the \(history.count) rounds in /history")
         }
-        return GBDTMemberFile(
+        var member = GBDTMemberFile(
             role: try root.attributes.string("role"), name: try root.attributes.string("name"), blueprint: blueprint,
             seed: UInt64(bitPattern: try root.attributes.int("seed")), booster: booster, zeroIsMissing: zeroIsMissing,
             history: history, bestIteration: best,
             trees: TreeCounts(trees: Int(try root.attributes.int("trees")), nodes: Int(try root.attributes.int("nodes")),
                               leaves: Int(try root.attributes.int("leaves"))),
             fingerprint: try root.attributes.string("fingerprint"))
+        member.preprocessing = try Preprocessing.read(from: root, path: path)
+        try member.preprocessing?.check(inputs: blueprint.inputs, task: blueprint.task, path: path)
+        return member
+    }
+}
+
+extension Preprocessing {
+    /// Throws unless the preprocessing makes `inputs` inputs and means the one task `task`.
+    func check(inputs: Int, task: TaskHead, path: String) throws {
+        guard inputCount == inputs else {
+            throw ArtifactError(path: path, "/preprocessing makes \(inputCount) inputs, the booster takes \(inputs)")
+        }
+        guard tasks.count == 1, let t = tasks.first, t.name == task.name, t.kind == task.kind,
+              (t.kind == .classification ? t.classes.count : 1) == task.outputs else {
+            throw ArtifactError(path: path, "/preprocessing tasks \(tasks.map(\.name)) differ from the booster's task \(task.name) (\(task.kind.rawValue), \(task.outputs) outputs)")
+        }
     }
 }

@@ -19,6 +19,7 @@ import Tensor
 /// /history/validation_loss   (E) f64     mean over tasks of the hard-label validation loss (selects the best epoch by default)
 /// /history/task_loss         (E, T) f64
 /// /history/validation_metric (E, T) f64     accuracy or R² per task on the validation split
+/// /preprocessing/…           raw CSV columns → inputs, outputs → labels (see `Preprocessing`)
 /// checkpoints only:
 /// /                          attr checksum: SHA-256 over everything below (see `CheckpointFile.checksum`)
 /// /state                     attrs epoch, best_score, optimizer_step, shuffle_rng, dropout_rng
@@ -46,6 +47,9 @@ public struct ModelFile {
     public var fingerprint: String
     /// Learned uncertainty weights' log-variances s_t per task, when trained with them.
     public var taskLogVariance: [Float]?
+    /// From raw CSV columns to inputs, and from outputs to labels: what makes the file predict
+    /// on its own. Written by the stages for every finished network; nil in checkpoints.
+    public var preprocessing: Preprocessing?
 
     public init(role: String, name: String, blueprint: NetworkBlueprint, seed: UInt64,
                 parameters: [(name: String, value: Matrix)], history: [EpochRecord], bestEpoch: Int, fingerprint: String = "",
@@ -100,6 +104,7 @@ public struct ModelFile {
         try root.attributes.set("parameter_count", .int(Int64(parameterCount)))
         try root.attributes.set("fingerprint", .string(fingerprint))
         if let s = taskLogVariance { try root.attributes.set("task_log_variance", .doubles(s.map(Double.init))) }
+        try preprocessing?.write(into: root)
         try Self.writeParameters(parameters, to: try root.createGroup("parameters"))
         let h = try root.createGroup("history")
         let e = history.count, t = blueprint.tasks.count
@@ -167,12 +172,15 @@ public struct ModelFile {
                         validationLoss: validationLoss[i],
                         seconds: .nan, examplesPerSecond: .nan)
         }
-        return ModelFile(role: try root.attributes.string("role"), name: try root.attributes.string("name"),
+        var model = ModelFile(role: try root.attributes.string("role"), name: try root.attributes.string("name"),
                          blueprint: blueprint, seed: seed, parameters: parameters, history: history,
                          bestEpoch: Int(try root.attributes.int("best_epoch")),
                          fingerprint: root.attributes.contains("fingerprint") ? try root.attributes.string("fingerprint") : "",
                          taskLogVariance: root.attributes.contains("task_log_variance")
                             ? try root.attributes.doubles("task_log_variance").map(Float.init) : nil)
+        model.preprocessing = try Preprocessing.read(from: root, path: path)
+        try model.preprocessing?.check(against: blueprint, path: path)
+        return model
     }
 }
 

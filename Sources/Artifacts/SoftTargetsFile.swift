@@ -13,10 +13,21 @@ public struct TaskSoftTargets: Sendable {
     public var targets: Matrix
     /// Each member's best validation metric (accuracy or R²).
     public var memberValidation: [Double]
+    /// K members' raw outputs on the validation split, each (N_val, C), as `memberOutputs`:
+    /// what a distilled student's validation objective is measured against.
+    public var validationMemberOutputs: [Matrix]
 
-    public init(task: String, kind: TaskHead.Kind, memberOutputs: [Matrix], targets: Matrix, memberValidation: [Double]) {
+    public init(task: String, kind: TaskHead.Kind, memberOutputs: [Matrix], targets: Matrix, memberValidation: [Double],
+                validationMemberOutputs: [Matrix] = []) {
         self.task = task; self.kind = kind; self.memberOutputs = memberOutputs
-        self.targets = targets; self.memberValidation = memberValidation
+        self.targets = targets; self.memberValidation = memberValidation; self.validationMemberOutputs = validationMemberOutputs
+    }
+
+    /// The ensemble's targets from `members` (logits, or predictions in label units) at
+    /// `temperature`, combined by `combine`: any T and combination, rebuilt from the stored outputs.
+    public func targets(_ members: [Matrix], combine: EnsembleCombine, temperature: Float) -> Matrix {
+        kind == .classification ? Ensemble.probabilities(memberLogits: members, combine: combine, temperature: temperature)
+                                : Ensemble.meanPrediction(members)
     }
 }
 
@@ -29,6 +40,7 @@ public struct TaskSoftTargets: Sendable {
 /// /<task>/probs         (N, C) f32      the ensemble's targets at the temperature
 /// /<task>/predictions   (K, N, 1) f32   regression: each member's prediction, in label units
 /// /<task>/mean          (N, 1) f32      regression: the members' mean prediction
+/// /<task>/val_logits, /<task>/val_predictions (K, N_val, C) f32   the same members on the validation split
 ///                       attrs on /<task>: kind, members, member_validation
 /// ```
 public struct SoftTargetsFile: Sendable {
@@ -65,6 +77,12 @@ public struct SoftTargetsFile: Sendable {
                 let members = try g.write(t.memberOutputs.flatMap(\.storage), shape: [k, n, c], to: membersName,
                                           chunks: [1, chunkRows, c], compression: .shuffleDeflate)
                 let targets = try g.write(t.targets.storage, shape: [n, c], to: targetName, chunks: [chunkRows, c], compression: .shuffleDeflate)
+                if let first = t.validationMemberOutputs.first {
+                    let nv = first.rows
+                    try g.write(t.validationMemberOutputs.flatMap(\.storage), shape: [k, nv, c], to: "val_" + membersName,
+                                chunks: [1, max(1, min(max(nv, 1), 65_536 / max(c, 1))), c], compression: .shuffleDeflate)
+                        .attributes.set("description", .string("every member's outputs on the validation split (member, validation row, class), as \(membersName)"))
+                }
                 // What the arrays hold, where a reader of the file alone can see it.
                 if t.kind == .classification {
                     try members.attributes.set("description", .string("every member's logits (member, training row, class) at temperature 1; softmax(logits / T) gives the member's targets at T"))
@@ -98,9 +116,19 @@ public struct SoftTargetsFile: Sendable {
             let (k, n, c) = (md.shape[0], md.shape[1], md.shape[2])
             let all = try md.read(Float.self)
             let members = (0..<k).map { Matrix(rows: n, cols: c, storage: Array(all[($0 * n * c)..<(($0 + 1) * n * c)])) }
+            var validation: [Matrix] = []
+            if g.contains("val_" + membersName) {
+                let vd = try g.dataset("val_" + membersName)
+                guard vd.shape.count == 3, vd.shape[0] == k, vd.shape[2] == c else {
+                    throw ArtifactError(path: path, "/\(name)/val_\(membersName) has shape \(vd.shape), expected (\(k), N_val, \(c))")
+                }
+                let nv = vd.shape[1], values = try vd.read(Float.self)
+                validation = (0..<k).map { Matrix(rows: nv, cols: c, storage: Array(values[($0 * nv * c)..<(($0 + 1) * nv * c)])) }
+            }
             tasks.append(TaskSoftTargets(task: name, kind: kind, memberOutputs: members,
                                          targets: Matrix(rows: n, cols: c, storage: try td.read(Float.self)),
-                                         memberValidation: try g.attributes.doubles("member_validation")))
+                                         memberValidation: try g.attributes.doubles("member_validation"),
+                                         validationMemberOutputs: validation))
         }
         return SoftTargetsFile(temperature: try root.attributes.double("temperature"),
                                combine: try root.attributes.string("combine"), tasks: tasks)

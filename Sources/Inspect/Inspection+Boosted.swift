@@ -38,6 +38,8 @@ public struct BoostedMeaning: Codable, Equatable, Sendable {
     /// Size of the stored booster (UBJSON, every round).
     public var boosterBytes: Int
     public var history: [Round]
+    /// From raw CSV columns to inputs and from outputs to labels.
+    public var preprocessing: Preprocessing?
 
     public init(_ file: GBDTMemberFile) {
         role = file.role
@@ -56,6 +58,7 @@ public struct BoostedMeaning: Codable, Equatable, Sendable {
         history = file.history.map {
             Round(iteration: $0.iteration, trainLoss: $0.trainLoss, validationLoss: $0.validationLoss, validationMetric: $0.validationMetric)
         }
+        preprocessing = file.preprocessing
     }
 
     /// The round kept, when it is in the history.
@@ -107,6 +110,13 @@ public struct BoostedMeaning: Codable, Equatable, Sendable {
                     + "(\(Format.count(trees.leaves)) leaves) in rounds 0…\(bestIteration), the ones that predict"]
         size.append("  booster \(Format.bytes(boosterBytes)) (UBJSON, all \(rounds) rounds boosted)")
         out.append(size)
+        if let p = preprocessing {
+            // The same section as a network's, but mtkd predict and export read networks only (for now).
+            var lines = ModelMeaning.preprocessingLines(p, style: style)
+            lines[0] = lines[0].replacingOccurrences(of: "this file predicts on its own (mtkd predict, mtkd export)",
+                                                     with: "stored for predicting without the pipeline (mtkd predict and export take networks only)")
+            out.append(lines)
+        }
         out.append(curveLines(style: style))
         return out
     }

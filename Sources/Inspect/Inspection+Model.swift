@@ -61,6 +61,8 @@ public struct ModelMeaning: Codable, Equatable, Sendable {
     public var bestEpoch: Int
     /// The validation score at the best epoch.
     public var bestScore: Double?
+    /// From raw CSV columns to inputs and from outputs to labels (nil in checkpoints).
+    public var preprocessing: Preprocessing?
 
     public init(_ model: ModelFile) {
         role = model.role
@@ -86,6 +88,7 @@ public struct ModelMeaning: Codable, Equatable, Sendable {
         }
         bestEpoch = model.bestEpoch
         bestScore = model.history.first { $0.epoch == model.bestEpoch }?.validationScore
+        preprocessing = model.preprocessing
     }
 
     /// The T×T matrix of a cross-stitch parameter ("stitch.<ℓ>"): stored (T, T) per layer, or
@@ -135,6 +138,7 @@ public struct ModelMeaning: Codable, Equatable, Sendable {
         }
         var out = [overview.render(indent: 2)]
         if let c = checkpoint { out.append(c.lines(style: style)) }
+        if let p = preprocessing { out.append(Self.preprocessingLines(p, style: style)) }
 
         var layers = [style.heading("parameters") + "  \(Format.count(parameterCount)) in \(parameters.count) tensors"]
         var table = TextTable([.left, .right, .right])

@@ -56,6 +56,11 @@ public enum Inspector {
             return Inspection(path: path, kind: .hdf5, tree: tree,
                               notes: ["not an mtkd artifact: / has no mtkd_format attribute, so only the HDF5 tree is shown"])
         }
+        if formatValue.string == PredictionsFile.format {
+            let model = root?.attribute("model")?.string ?? "?", input = root?.attribute("input")?.string ?? "?"
+            return Inspection(path: path, kind: .hdf5, tree: tree,
+                              notes: ["predictions of \(model) on \(input) (mtkd predict --output): per task probabilities and class, or value, one row per input row"])
+        }
         guard let format = formatValue.string, knownFormats.contains(format) else {
             return Inspection(path: path, kind: .hdf5, tree: tree,
                               notes: ["mtkd_format is \(formatValue.text()), not one this mtkd knows (\(knownFormats.joined(separator: ", "))); only the HDF5 tree is shown"])

@@ -117,7 +117,7 @@ extension MultiTaskNetwork {
         var start = 0
         while start < x.rows {
             let end = min(start + batchSize, x.rows)
-            let batch = x.rows(start..<end)
+            let batch = start == 0 && end == x.rows ? x : x.rows(start..<end)   // one batch: no copy
             let y = forward(batch, training: false)
             for t in tasks.indices {
                 let c = tasks[t].outputs

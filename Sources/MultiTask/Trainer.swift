@@ -103,6 +103,8 @@ public final class Trainer {
         if firstEpoch <= settings.epochs {
         for epoch in firstEpoch...settings.epochs {
             let epochStart = clock.now
+            optimizer.learningRate = settings.learningRate * Float(settings.learningRateSchedule.factor(epoch: epoch, epochs: settings.epochs))
+            let alpha = settings.alphaSchedule.alpha(base: settings.alpha, epoch: epoch, epochs: settings.epochs)
             var lossSum = 0.0
             var taskLossSums = [Double](repeating: 0, count: tasks.count)
             var batches = 0
@@ -114,7 +116,7 @@ public final class Trainer {
                 precondition(block.targets.count == tasks.count, "one target per task")
                 for (rows, only) in epochBatches(taskRows: Self.taskRows(block), count: block.count) {
                     if shouldStop() { throw TrainerError.interrupted(epoch: epoch) }
-                    let (loss, perTask) = step(rows: rows, onlyTask: only, train: block, buffers: &buffers, parameters: parameters)
+                    let (loss, perTask) = step(rows: rows, onlyTask: only, train: block, alpha: alpha, buffers: &buffers, parameters: parameters)
                     guard loss.isFinite else {
                         throw TrainerError.diverged(epoch: epoch, batch: batches + 1, quantity: "the training loss", value: loss,
                                                     learningRate: settings.learningRate)
@@ -130,7 +132,8 @@ public final class Trainer {
                 throw TrainerError.diverged(epoch: epoch, batch: batches, quantity: "parameter \(bad.name)", value: Double(value),
                                             learningRate: settings.learningRate)
             }
-            let (metrics, validationLoss) = try Self.validate(network: network, on: validation)
+            let (metrics, validationLoss) = try Self.validate(network: network, on: validation, alpha: settings.alpha,
+                                                              temperature: settings.temperature)
             let available = metrics.filter { !$0.isNaN }
             let trainLoss = lossSum / Double(max(batches, 1))
             let score = available.isEmpty ? -trainLoss : available.reduce(0, +) / Double(available.count)
@@ -211,10 +214,10 @@ public final class Trainer {
     }
 
     /// One optimisation step on `rows`; returns the weighted batch loss and each task's combined loss.
-    private func step(rows idx: ArraySlice<Int>, onlyTask: Int?, train: LabelledSet, buffers b: inout StepBuffers,
+    private func step(rows idx: ArraySlice<Int>, onlyTask: Int?, train: LabelledSet, alpha: Float, buffers b: inout StepBuffers,
                       parameters: [Parameter]) -> (Double, [Double]) {
         let tasks = network.tasks
-        let T = settings.temperature, alpha = settings.alpha
+        let T = settings.temperature
         train.x.gatherRows(idx, into: &b.x)
         parameters.zeroGrads()
         let outputs = network.forward(b.x, training: true)
@@ -287,14 +290,20 @@ public final class Trainer {
         try validate(network: network, on: set).metrics
     }
 
-    /// Per task accuracy or R² (NaN when unavailable), and the mean over tasks with labels of
-    /// the hard-label loss: cross-entropy of the logits, MSE of standardised values (NaN without labels).
-    public static func validate(network: MultiTaskNetwork, on set: RowBlocks) throws -> (metrics: [Double], loss: Double) {
+    /// Per task accuracy or R² (NaN when unavailable), and the mean over tasks of the validation
+    /// loss: the training objective on the validation rows. Per task the hard-label loss
+    /// (cross-entropy of the logits, MSE of standardised values) over labelled rows; where the
+    /// set carries the teachers' targets and α > 0, `(1-α)·hard + α·T²·KL(q_T ‖ p_T)` (regression:
+    /// `(1-α)·MSE + α·MSE to the teachers' mean`), the soft term over every row. NaN when no task has rows.
+    public static func validate(network: MultiTaskNetwork, on set: RowBlocks, alpha: Float = 0,
+                                temperature: Float = 1) throws -> (metrics: [Double], loss: Double) {
         guard set.count > 0 else { return (network.tasks.map { _ in .nan }, .nan) }
         let tasks = network.tasks
         var predicted = tasks.map { _ in [Int32]() }, classLabels = tasks.map { _ in [Int32]() }
         var values = tasks.map { _ in [Double]() }, valueTargets = tasks.map { _ in [Double]() }
         var lossSums = [Double](repeating: 0, count: tasks.count), lossRows = [Int](repeating: 0, count: tasks.count)
+        var softSums = [Double](repeating: 0, count: tasks.count), softRows = [Int](repeating: 0, count: tasks.count)
+        let T = Double(temperature)
         for b in 0..<set.blockCount {
             let block = try set.block(b)
             let outputs = network.predict(block.x)
@@ -322,6 +331,24 @@ public final class Trainer {
                         lossRows[t] += 1
                     }
                 }
+                guard alpha > 0, let q = block.targets[t].soft else { continue }
+                for r in 0..<out.rows {
+                    if tasks[t].kind == .regression {
+                        let d = Double(out.storage[r]) - Double(q.storage[r])
+                        softSums[t] += d * d
+                    } else {
+                        // KL(q ‖ softmax(z / T)) = Σ q (log q − log p_T)
+                        let c = out.cols
+                        let z = (0..<c).map { Double(out.storage[r * c + $0]) / T }
+                        let m = z.max()!
+                        let lse = m + log(z.reduce(0.0) { $0 + exp($1 - m) })
+                        for k in 0..<c where q.storage[r * c + k] > 0 {
+                            let qk = Double(q.storage[r * c + k])
+                            softSums[t] += qk * (log(qk) - (z[k] - lse))
+                        }
+                    }
+                    softRows[t] += 1
+                }
             }
         }
         let metrics = tasks.indices.map { t in
@@ -329,7 +356,13 @@ public final class Trainer {
                 ? Metrics.accuracy(predicted: predicted[t], labels: classLabels[t]) ?? .nan
                 : Metrics.r2(predicted: values[t], targets: valueTargets[t]) ?? .nan
         }
-        let losses = tasks.indices.filter { lossRows[$0] > 0 }.map { lossSums[$0] / Double(lossRows[$0]) }
+        let a = Double(alpha)
+        let losses = tasks.indices.filter { lossRows[$0] > 0 || softRows[$0] > 0 }.map { t -> Double in
+            let hard = lossRows[t] > 0 ? lossSums[t] / Double(lossRows[t]) : 0
+            guard softRows[t] > 0 else { return hard }
+            let soft = softSums[t] / Double(softRows[t]) * (tasks[t].kind == .regression ? 1 : T * T)
+            return (1 - a) * hard + a * soft
+        }
         return (metrics, losses.isEmpty ? .nan : losses.reduce(0, +) / Double(losses.count))
     }
 }

@@ -35,6 +35,10 @@ public struct TrainerSettings: Equatable, Sendable {
     public var selectBy: Selection
     /// Stop after this many epochs without a better validation number (nil: run every epoch).
     public var patience: Int?
+    /// The learning rate per epoch: `learningRate` times the schedule's factor.
+    public var learningRateSchedule: LearningRateSchedule = .constant
+    /// α per epoch (the validation objective always uses `alpha` itself, so epochs compare alike).
+    public var alphaSchedule: AlphaSchedule = .constant
 
     /// The model-selection criterion (ties keep the later epoch).
     public enum Selection: String, Equatable, Sendable, CaseIterable {

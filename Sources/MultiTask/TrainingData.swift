@@ -54,6 +54,8 @@ public protocol RowBlocks {
     var blockRows: Int { get }
     /// Rows [i·blockRows, min((i+1)·blockRows, count)) with their targets.
     func block(_ index: Int) throws -> LabelledSet
+    /// Blocks in all (by default `count` in blocks of `blockRows`).
+    var blockCount: Int { get }
 }
 
 extension RowBlocks {
@@ -65,4 +67,23 @@ extension LabelledSet: RowBlocks {
     /// In memory: one block.
     public var blockRows: Int { max(count, 1) }
     public func block(_ index: Int) throws -> LabelledSet { self }
+}
+
+/// Several sources of rows one after the other (e.g. the training split, then transfer rows
+/// that carry the teachers' targets only): their blocks, in order, as one set of blocks.
+public final class ConcatenatedBlocks: RowBlocks {
+    public let parts: [RowBlocks]
+    public init(_ parts: [RowBlocks]) { precondition(!parts.isEmpty); self.parts = parts }
+    public var count: Int { parts.reduce(0) { $0 + $1.count } }
+    /// The first part's (blocks of later parts may differ).
+    public var blockRows: Int { parts[0].blockRows }
+    public var blockCount: Int { parts.reduce(0) { $0 + $1.blockCount } }
+    public func block(_ index: Int) throws -> LabelledSet {
+        var i = index
+        for p in parts {
+            if i < p.blockCount { return try p.block(i) }
+            i -= p.blockCount
+        }
+        preconditionFailure("block \(index) of \(blockCount)")
+    }
 }

@@ -1,12 +1,19 @@
 import Artifacts
+import Metrics
 
 extension Comparison {
-    /// The whole report as Markdown: test metrics, gains and losses, size and speed, training
-    /// summary, cross-stitch matrices and notes. Tables stay within ~100 columns for common names.
+    /// The whole report as Markdown: the comparison table with the ship line, each student
+    /// against its no-KD baseline and the teachers, a verdict per student, every test metric,
+    /// size and speed, training summary, cross-stitch matrices and notes.
     public var markdown: String {
         var out = "# \(evaluation.pipeline): teachers and students compared\n\n"
         out += "## Test metrics\n\n" + ComparisonTable.markdown(evaluation)
-        if !students.isEmpty { out += "\n## Gains and losses\n\n" + gainsMarkdown }
+        if students.contains(where: { $0.baseline != nil }) { out += "\n## Against the no-KD baseline\n\n" + baselineMarkdown }
+        if students.contains(where: { $0.comparison?.tasks.values.contains { $0.vsEnsemble != nil } == true }) {
+            out += "\n## Against the teacher ensembles\n\n" + ensembleMarkdown
+        }
+        if !students.isEmpty && evaluation.comparisons != nil { out += "\n## Verdict\n\n" + students.map { "- **\($0.name)** " + summary($0) + "\n" }.joined() }
+        out += "\n## All test metrics\n\n" + allMetricsMarkdown
         if !costs.isEmpty { out += "\n## Size and speed\n\n" + costsMarkdown }
         if !curves.isEmpty { out += "\n## Training\n\n" + trainingMarkdown }
         if !stitches.isEmpty { out += "\n## Cross-stitch matrices\n\n" + stitchesMarkdown }
@@ -14,63 +21,145 @@ extension Comparison {
         return out
     }
 
-    /// One row per student and task: the primary metric, the teachers' and the no-KD
-    /// baseline's, and the differences; then one summary line per student.
-    var gainsMarkdown: String {
-        let hasBaseline = students.contains { $0.baseline != nil }
-        var lines: [String] = []
-        var header = "| student | task | metric | value | teachers | Δ teachers |"
-        var rule = "|---|---|---|---:|---:|---:|"
-        if hasBaseline { header += " no-KD | Δ no-KD |"; rule += "---:|---:|" }
-        lines += [header, rule]
-        for g in gains {
-            var row = "| \(g.student) | \(g.task) | \(g.metric.label) | \(_Format.fixed(g.value)) | "
-            row += g.teachers.map { "\(_Format.fixed($0.value)) | \(Self.delta($0)) |" } ?? "no teacher | — |"
-            if hasBaseline {
-                if let b = g.baseline { row += " \(_Format.fixed(b.value)) | \(Self.delta(b)) |" }
-                else { row += students.first { $0.name == g.student }?.distill == ReportInput.Distillation.none ? " baseline | — |" : " — | — |" }
+    /// One row per student with a baseline and task: the difference of the primary metric, its
+    /// p-value and the gap recovered; reasons for a gap that does not apply as numbered notes.
+    var baselineMarkdown: String {
+        var lines = ["| student | baseline | task | metric | Δ [95% interval] | p | gap recovered [95% interval] |",
+                     "|---|---|---|---|---:|---:|---:|"]
+        var reasons = _Reasons()
+        for s in students {
+            guard let b = s.baseline, let c = s.comparison else { continue }
+            for task in evaluation.tasks {
+                guard let t = c.tasks[task.name], let d = t.vsBaseline else { continue }
+                let gap = Self.gapText(t.gapRecovered, hasTeacher: task.hasTeacher) { reasons.number($0) }
+                lines.append("| \(s.name) | \(b) | \(task.name) | \(PrimaryMetric.of(task).label) | \(_Format.difference(d)) | \(_Format.p(d.pValue)) | \(gap) |")
             }
-            lines.append(row)
+        }
+        var text = lines.joined(separator: "\n") + "\n\n" + reasons.markdown
+        text += _Format.wrap("Δ = student − baseline on the task's primary metric with its 95% interval: \(methods(\.vsBaseline)); p: two-sided, for no difference. "
+            + Significance.legend + ". Gap recovered = (student − baseline) / (ensemble − baseline): 0 is no better than the baseline, "
+            + "1 as good as the teacher ensemble.", width: ComparisonTable.width) + "\n"
+        return text
+    }
+
+    /// One row per student and task with a teacher: student − ensemble on the primary metric.
+    var ensembleMarkdown: String {
+        var lines = ["| student | task | metric | Δ [95% interval] | p |", "|---|---|---|---:|---:|"]
+        for s in students {
+            guard let c = s.comparison else { continue }
+            for task in evaluation.tasks {
+                guard let d = c.tasks[task.name]?.vsEnsemble else { continue }
+                lines.append("| \(s.name) | \(task.name) | \(PrimaryMetric.of(task).label) | \(_Format.difference(d)) | \(_Format.p(d.pValue)) |")
+            }
         }
         var text = lines.joined(separator: "\n") + "\n\n"
-        text += "Primary metric per task: ROC AUC (binary), accuracy (multi-class), R² (regression)."
-        text += " Δ = student − reference; ▲ gain, ▼ loss beyond ±\(Self.threshold(input.threshold)).\n\n"
-        for s in students { text += "- **\(s.name)** " + summary(s) + "\n" }
+        let untaught = evaluation.tasks.filter { !$0.hasTeacher }.map(\.name)
+        text += _Format.wrap("Δ = student − teacher ensemble on the task's primary metric with its 95% interval: \(methods(\.vsEnsemble)); "
+            + Significance.legend + "." + (untaught.isEmpty ? "" : " No teacher for \(untaught.joined(separator: ", "))."),
+            width: ComparisonTable.width) + "\n"
         return text
     }
 
-    /// What follows a student's name in its summary line:
-    /// "(hard-sharing, KD): vs teachers gained species; lost island; no teacher for sex. vs no-KD base: gained sex."
+    /// How the comparisons at `key` were computed, in words.
+    func methods(_ key: KeyPath<TaskComparison, Statistics.Comparison?>) -> String {
+        let found = Set(students.flatMap { $0.comparison?.tasks.values.compactMap { $0[keyPath: key]?.interval.method } ?? [] })
+        return found.sorted { $0.rawValue > $1.rawValue }.map { m -> String in
+            switch m {
+            case .pairedT: return "paired t over replicates (replicate k of every student shares a seed)"
+            case .bootstrap: return "with one replicate, the paired bootstrap over the test rows"
+            default: return m.rawValue
+            }
+        }.joined(separator: "; ")
+    }
+
+    /// The gap recovered as shown: its interval, or "n/a" with the reason (`note` turns a reason into a reference).
+    static func gapText(_ gap: Statistics.GapRecovered?, hasTeacher: Bool, note: (String) -> String) -> String {
+        switch gap {
+        case .value?: return _Format.gap(gap)
+        case .notApplicable(let reason)?: return "n/a \(note(reason))"
+        case nil: return hasTeacher ? _Format.missing : "n/a (no teacher)"
+        }
+    }
+
+    /// What follows a student's name in its verdict line:
+    /// "(hard-sharing, KD, 3 replicates): vs no-KD baseline: better on island (p 0.0377); no significant difference on species, sex. vs teachers: …"
     func summary(_ s: Student) -> String {
-        let mine = gains(of: s.name)
-        let how = s.distill == .soft ? "KD" : s.distill == ReportInput.Distillation.none ? "no KD, the no-KD baseline" : "distillation unknown"
-        var text = "(\(s.evaluation.architecture), \(how)): vs teachers " + Self.verdicts(mine.map { ($0.task, $0.teachers) })
-        let noTeacher = mine.filter { $0.teachers == nil }.map(\.task)
-        if !noTeacher.isEmpty { text += "; no teacher for \(noTeacher.joined(separator: ", "))" }
-        text += "."
+        let how = s.distill == .soft ? "KD" : s.distill == ReportInput.Distillation.none ? "no KD, a baseline" : "distillation unknown"
+        var text = "(\(s.evaluation.architecture), \(how), \(_Format.replicates(s.replicates)))"
+        guard let c = s.comparison else { return text + ": no statistics." }
+        text += ":"
         if let b = s.baseline {
-            text += " vs no-KD \(b): " + Self.verdicts(mine.map { ($0.task, $0.baseline) }) + "."
+            text += " vs no-KD \(b): " + Self.verdicts(evaluation.tasks.map { ($0.name, c.tasks[$0.name]?.vsBaseline) }) + "."
+        }
+        let taught = evaluation.tasks.filter(\.hasTeacher)
+        if !taught.isEmpty {
+            text += " vs teachers: " + Self.verdicts(taught.map { ($0.name, c.tasks[$0.name]?.vsEnsemble) })
+            let untaught = evaluation.tasks.filter { !$0.hasTeacher }.map(\.name)
+            text += (untaught.isEmpty ? "" : "; no teacher for \(untaught.joined(separator: ", "))") + "."
         }
         return text
     }
 
-    /// "gained a, b; lost c" / "even on every task" over the references that exist.
-    static func verdicts(_ refs: [(task: String, ref: Reference?)]) -> String {
-        let judged = refs.compactMap { r in r.ref?.verdict.map { (r.task, $0) } }
-        let gained = judged.filter { $0.1 == .gain }.map(\.0), lost = judged.filter { $0.1 == .loss }.map(\.0)
+    /// "better on a (p 0.0010); worse on c (p 0.0400); no significant difference on b" over the comparisons that exist.
+    static func verdicts(_ comparisons: [(task: String, comparison: Statistics.Comparison?)]) -> String {
+        let judged = comparisons.compactMap { c in c.comparison.map { (c.task, $0, Significance($0)) } }
+        func listed(_ kind: Significance) -> [String] {
+            judged.filter { $0.2 == kind }.map { kind == .indistinguishable || kind == .unknown ? $0.0 : "\($0.0) (p \(_Format.p($0.1.pValue)))" }
+        }
         var parts: [String] = []
-        if !gained.isEmpty { parts.append("gained \(gained.joined(separator: ", "))") }
-        if !lost.isEmpty { parts.append("lost \(lost.joined(separator: ", "))") }
-        if parts.isEmpty { return judged.isEmpty ? "nothing to compare" : "even on every task" }
-        return parts.joined(separator: "; ")
+        if !listed(.better).isEmpty { parts.append("better on " + listed(.better).joined(separator: ", ")) }
+        if !listed(.worse).isEmpty { parts.append("worse on " + listed(.worse).joined(separator: ", ")) }
+        if !listed(.indistinguishable).isEmpty { parts.append("no significant difference on " + listed(.indistinguishable).joined(separator: ", ")) }
+        if !listed(.unknown).isEmpty { parts.append("no interval on " + listed(.unknown).joined(separator: ", ")) }
+        return parts.isEmpty ? "nothing to compare" : parts.joined(separator: "; ")
     }
 
-    static func delta(_ r: Reference) -> String {
-        guard let d = r.delta else { return _Format.missing }
-        return _Format.signed(d) + _Format.mark(r.verdict)
+    /// One table per task: every metric of the teachers and of each student (mean ± half-width).
+    var allMetricsMarkdown: String {
+        var text = ""
+        for task in evaluation.tasks {
+            let rows = Self.metricRows(task)
+            let kind = task.kind == "regression" ? "regression" : "\(task.classes.count) classes"
+            text += "### \(task.name) (\(kind), primary metric \(PrimaryMetric.of(task).label))\n\n"
+            text += "| model | " + rows.map(\.label).joined(separator: " | ") + " |\n|---|" + rows.map { _ in "---:|" }.joined() + "\n"
+            for model in allMetricModels(task) {
+                text += "| \(model.label) | " + rows.map { model.value($0.key) }.joined(separator: " | ") + " |\n"
+            }
+            text += "\n"
+        }
+        return text + "Students: mean ± half-width of the 95% t-interval over their replicates (the plain value for one).\n"
     }
 
-    static func threshold(_ t: Double) -> String { "\(t)" }
+    /// The metrics a task's tables show: accuracy, macro-F1 (and ROC AUC for binary tasks), or RMSE and R².
+    static func metricRows(_ task: EvaluationReport.Task) -> [(label: String, key: String, path: KeyPath<TaskMetrics, Double?>)] {
+        if task.kind == "regression" { return [("RMSE", "rmse", \.rmse), ("R²", "r2", \.r2)] }
+        var rows: [(label: String, key: String, path: KeyPath<TaskMetrics, Double?>)] = [("accuracy", "accuracy", \.accuracy), ("macro-F1", "macro_f1", \.macroF1)]
+        if task.classes.count == 2 { rows.append(("ROC AUC", "auc", \.auc)) }
+        return rows
+    }
+
+    /// The rows of a task's metrics table: its teacher ensemble and mean member (when it has a teacher), then every student.
+    func allMetricModels(_ task: EvaluationReport.Task) -> [(label: String, value: (String) -> String)] {
+        var models: [(label: String, value: (String) -> String)] = []
+        let path = { (key: String) in PrimaryMetric.allKeys.first { $0.key == key }!.path }
+        if let ensemble = evaluation.models.first(where: { $0.role == .teacherEnsemble && $0.tasks[task.name] != nil }) {
+            models.append(("teachers (ensemble)", { _Format.fixed(ensemble.tasks[task.name]?[keyPath: path($0)]) }))
+            let members = evaluation.models.filter { $0.role == .teacherMember && $0.tasks[task.name] != nil }
+            if !members.isEmpty {
+                models.append(("teacher (mean member)", { key in
+                    let values = members.compactMap { $0.tasks[task.name]?[keyPath: path(key)] }
+                    return values.isEmpty ? _Format.missing : _Format.fixed(values.reduce(0, +) / Double(values.count))
+                }))
+            }
+        }
+        for s in students where s.evaluation.tasks[task.name] != nil {
+            models.append((s.name, { key in
+                if let i = s.comparison?.tasks[task.name]?.metrics[key] { return _Format.mean(i) }
+                return _Format.fixed(s.evaluation.tasks[task.name]?[keyPath: path(key)])
+            }))
+        }
+        return models
+    }
 
     var costsMarkdown: String {
         var lines = ["| model | architecture | parameters | train s | train ex/s | infer ex/s |",
@@ -81,8 +170,8 @@ extension Comparison {
         }
         let trees = costs.contains { $0.trees != nil }
             ? " Parameters of gradient-boosted members: the nodes (a split threshold or a leaf value each) of the trees that predict." : ""
-        return lines.joined(separator: "\n") + "\n\ntrain s: wall-clock training time (ensembles: summed over members);"
-            + " train ex/s: training examples per second in the last epoch (ensembles: mean member);"
+        return lines.joined(separator: "\n") + "\n\ntrain s: wall-clock training time (ensembles: summed over members; students: over replicates);"
+            + " train ex/s: training examples per second in the last epoch (ensembles: mean member; students: mean replicate);"
             + " infer ex/s: test-split predictions per second, one thread (ensembles: every member in turn).\(trees)\n"
     }
 
@@ -98,7 +187,8 @@ extension Comparison {
         let boosted = curves.contains { $0.unit == "round" }
             ? " Gradient-boosted members count boosting rounds (round r is XGBoost's iteration r − 1) and keep the trees up to the round of lowest validation loss." : ""
         return lines.joined(separator: "\n") + "\n\nValidation score: mean over the network's tasks of accuracy"
-            + " (classification) or R² (regression) on the validation split; the best epoch's weights are kept.\(boosted)\n"
+            + " (classification) or R² (regression) on the validation split; the best epoch's weights are kept."
+            + " Students: replicate 0.\(boosted)\n"
     }
 
     var stitchesMarkdown: String {
@@ -113,5 +203,23 @@ extension Comparison {
             }
         }
         return text
+    }
+}
+
+/// Reasons a gap recovered does not apply, numbered in order of first use so a table cell
+/// says "n/a [1]" and the reason follows the table once.
+struct _Reasons {
+    private(set) var all: [String] = []
+
+    /// "[k]" for `reason`, numbering it on first use.
+    mutating func number(_ reason: String) -> String {
+        if let i = all.firstIndex(of: reason) { return "[\(i + 1)]" }
+        all.append(reason)
+        return "[\(all.count)]"
+    }
+
+    /// "- [1] n/a: reason\n…\n\n", or "" when there is none.
+    var markdown: String {
+        all.isEmpty ? "" : all.enumerated().map { "- [\($0.offset + 1)] n/a: \($0.element)\n" }.joined() + "\n"
     }
 }

@@ -2,25 +2,28 @@ import Artifacts
 import Foundation
 
 /// Everything `mtkd report` shows, read from a pipeline's artifact files: test metrics of
-/// every model, what each student gained or lost per task, size and speed, training curves
-/// and cross-stitch matrices. Render it with `markdown` and `html`.
+/// every model, each student against its no-KD baseline and the teachers (intervals, p-values,
+/// gap recovered, as evaluate wrote them to `metrics.json`), the student to ship, size and
+/// speed, training curves and cross-stitch matrices. Render it with `markdown` and `html`.
 public struct Comparison {
-    /// A student of the report, how it learned, and its no-KD reference.
+    /// A student of the report, how it learned, and its statistics.
     public struct Student: Equatable, Sendable {
         public var evaluation: ModelEvaluation
-        /// nil when the pipeline no longer lists the student.
+        /// From `metrics.json`, else the pipeline; nil when neither says.
         public var distill: ReportInput.Distillation?
-        /// The no-KD student it is compared with; nil for a baseline itself or when there is none.
+        /// The no-KD student it is compared with (`metrics.json`); nil for a baseline itself or when there is none.
         public var baseline: String?
+        /// Its statistics per task; nil when `metrics.json` has none.
+        public var comparison: StudentComparison?
         public var name: String { evaluation.name }
+        /// Replicates trained (1 when unknown).
+        public var replicates: Int { comparison?.replicates ?? evaluation.replicates?.count ?? 1 }
     }
 
     public var input: ReportInput
     public var evaluation: EvaluationReport
     /// Students in `metrics.json` order.
     public var students: [Student]
-    /// Per student (in order), per task (in task order).
-    public var gains: [TaskGain]
     public var costs: [CostRow]
     /// Students first, then teacher members, in `metrics.json` order; networks without a model file are left out.
     public var curves: [TrainingCurve]
@@ -30,7 +33,7 @@ public struct Comparison {
     public var notes: [String]
 
     /// - Parameters:
-    ///   - models: model files by network name ("kd", "species/member-0"); missing ones have no curve.
+    ///   - models: model files by network name ("kd" — replicate 0 —, "species/member-0"); missing ones have no curve.
     ///   - boosted: gradient-boosted teacher member files by name ("income/member-0").
     ///   - notes: notes gathered while reading the files.
     public init(input: ReportInput, evaluation: EvaluationReport, timings: Timings, models: [String: ModelFile],
@@ -38,16 +41,11 @@ public struct Comparison {
         self.input = input
         self.evaluation = evaluation
         let evaluated = evaluation.models.filter { $0.role == .student }
-        let baselines = evaluated.filter { input.student($0.name)?.distill == ReportInput.Distillation.none }
         students = evaluated.map { s in
-            let distill = input.student(s.name)?.distill
-            var baseline: String? = nil
-            if distill != ReportInput.Distillation.none {
-                baseline = (baselines.first { $0.architecture == s.architecture } ?? baselines.first)?.name
-            }
-            return Student(evaluation: s, distill: distill, baseline: baseline)
+            let comparison = evaluation.comparison(s.name)
+            let distill = comparison.flatMap { ReportInput.Distillation(rawValue: $0.distill) } ?? input.student(s.name)?.distill
+            return Student(evaluation: s, distill: distill, baseline: comparison?.baseline, comparison: comparison)
         }
-        gains = Self.gains(evaluation, students: students, threshold: input.threshold)
         costs = CostRow.rows(evaluation, timings: timings)
         let networks = evaluated + evaluation.models.filter { $0.role == .teacherMember }
         curves = networks.compactMap { m in
@@ -65,13 +63,24 @@ public struct Comparison {
             notes.append("student \(s.name) is in the pipeline but not in report/metrics.json; run `mtkd run \(input.pipelineFile)` to evaluate it")
         }
         for s in evaluated where input.student(s.name) == nil {
-            notes.append("student \(s.name) is in report/metrics.json but no longer in the pipeline; its distillation is unknown")
+            notes.append("student \(s.name) is in report/metrics.json but no longer in the pipeline")
         }
         for task in input.teacherTasks where !evaluation.models.contains(where: { $0.role == .teacherEnsemble && $0.tasks[task] != nil }) {
             notes.append("the pipeline has a teacher for \(task) but report/metrics.json has no ensemble for it")
         }
+        if !evaluated.isEmpty && evaluation.comparisons == nil {
+            notes.append("report/metrics.json has no comparisons (written before mtkd compared replicates): no intervals, "
+                         + "p-values or gap recovered; `mtkd run \(input.pipelineFile) --force --from evaluate` adds them")
+        }
+        let baselines = students.filter { $0.distill == ReportInput.Distillation.none }
         if !evaluated.isEmpty && baselines.isEmpty {
-            notes.append("no no-KD baseline student (`distill: none`) in this pipeline: gains against it are not shown")
+            notes.append("no no-KD baseline student (`distill: none`) in this pipeline: nothing says whether distillation helped")
+        } else if evaluation.comparisons != nil {
+            let alone = students.filter { $0.distill == .soft && $0.baseline == nil }.map(\.name)
+            if !alone.isEmpty {
+                notes.append("no no-KD baseline of the same architecture for \(alone.joined(separator: ", ")): not compared with one "
+                             + "(name one with `baseline:` in the student's entry)")
+            }
         }
         self.notes = notes
     }
@@ -80,13 +89,7 @@ public struct Comparison {
     /// A missing or unreadable model file or timings file becomes a note; missing metrics are an error.
     public static func load(_ input: ReportInput) throws -> Comparison {
         let layout = ArtifactLayout(root: input.artifactsFolder)
-        guard FileManager.default.fileExists(atPath: layout.metrics) else {
-            throw ReportError.missingMetrics(folder: input.artifactsFolder, pipelineFile: input.pipelineFile)
-        }
-        let evaluation: EvaluationReport
-        do { evaluation = try EvaluationReport.read(from: layout.metrics) } catch {
-            throw ReportError.unreadableMetrics(FileSystemError.message(error))
-        }
+        let evaluation = try loadEvaluation(input)
         var notes: [String] = []
         var timings = Timings()
         if !FileManager.default.fileExists(atPath: layout.timings) {
@@ -121,24 +124,19 @@ public struct Comparison {
         return Comparison(input: input, evaluation: evaluation, timings: timings, models: models, boosted: boosted, notes: notes)
     }
 
-    static func gains(_ evaluation: EvaluationReport, students: [Student], threshold: Double) -> [TaskGain] {
-        students.flatMap { s in
-            evaluation.tasks.map { task in
-                let metric = PrimaryMetric.of(task)
-                let value = metric.value(s.evaluation.tasks[task.name])
-                let teachers = evaluation.models.first { $0.role == .teacherEnsemble && $0.tasks[task.name] != nil }.map {
-                    Reference(name: $0.name, value: metric.value($0.tasks[task.name]), student: value, threshold: threshold)
-                }
-                let baseline = s.baseline.flatMap(evaluation.model).map {
-                    Reference(name: $0.name, value: metric.value($0.tasks[task.name]), student: value, threshold: threshold)
-                }
-                return TaskGain(student: s.name, task: task.name, metric: metric, value: value, teachers: teachers, baseline: baseline)
-            }
+    /// Reads `report/metrics.json` of `input.artifactsFolder` alone (for `--json` and the comparison of pipelines).
+    public static func loadEvaluation(_ input: ReportInput) throws -> EvaluationReport {
+        let layout = ArtifactLayout(root: input.artifactsFolder)
+        guard FileManager.default.fileExists(atPath: layout.metrics) else {
+            throw ReportError.missingMetrics(folder: input.artifactsFolder, pipelineFile: input.pipelineFile)
+        }
+        do { return try EvaluationReport.read(from: layout.metrics) } catch {
+            throw ReportError.unreadableMetrics(FileSystemError.message(error))
         }
     }
 
-    /// The gains of one student, in task order.
-    public func gains(of student: String) -> [TaskGain] { gains.filter { $0.student == student } }
+    /// A student of the report by name.
+    public func student(_ name: String) -> Student? { students.first { $0.name == name } }
 
     /// `report/report.html` of the artifacts folder.
     public var htmlPath: String { ArtifactLayout(root: input.artifactsFolder).path("report/report.html") }

@@ -12,9 +12,9 @@ public struct CostRow: Equatable, Sendable {
     public var parameters: Int
     /// Trees of the gradient-boosted members (nil: no such member).
     public var trees: Int? = nil
-    /// Wall-clock training seconds (ensembles: summed over members).
+    /// Wall-clock training seconds (ensembles: summed over members; students: over replicates).
     public var trainingSeconds: Double?
-    /// Training examples/s of the last epoch (ensembles: mean over members).
+    /// Training examples/s of the last epoch (ensembles: mean over members; students: over replicates).
     public var trainingExamplesPerSecond: Double?
     /// Test-split predictions per second (ensembles: every member in turn, 1/Σ(1/r_k)).
     public var inferenceExamplesPerSecond: Double?
@@ -26,8 +26,8 @@ public struct CostRow: Equatable, Sendable {
         self.inferenceExamplesPerSecond = inferenceExamplesPerSecond
     }
 
-    /// The parameters cell: `159874`, or `57914 (870 trees)` with gradient-boosted members.
-    public var size: String { trees.map { "\(parameters) (\($0) trees)" } ?? "\(parameters)" }
+    /// The parameters cell: `159,874`, or `57,914 (870 trees)` with gradient-boosted members.
+    public var size: String { _Format.count(parameters) + (trees.map { " (\(_Format.count($0)) trees)" } ?? "") }
 
     /// One row per teacher ensemble (task order), then one per student (metrics order).
     static func rows(_ report: EvaluationReport, timings: Timings) -> [CostRow] {
@@ -52,8 +52,14 @@ public struct CostRow: Equatable, Sendable {
             rows.append(row)
         }
         for s in report.models where s.role == .student {
+            // Replicates are timed as "kd/replicate-<k>"; older files time the student as "kd".
+            let names = (s.replicates ?? []).map { ArtifactLayout.replicateName(s.name, $0.replicate) }
+            let seconds = names.map { network.training($0) }, speeds = names.compactMap { network.trainingSpeed($0) }
+            let replicated = !names.isEmpty && !seconds.contains(nil)
             rows.append(CostRow(name: s.name, isTeacher: false, architecture: s.architecture, parameters: s.parameters,
-                                trainingSeconds: network.training(s.name), trainingExamplesPerSecond: network.trainingSpeed(s.name),
+                                trainingSeconds: replicated ? seconds.reduce(0) { $0 + $1! } : network.training(s.name),
+                                trainingExamplesPerSecond: replicated && !speeds.isEmpty
+                                    ? speeds.reduce(0, +) / Double(speeds.count) : network.trainingSpeed(s.name),
                                 inferenceExamplesPerSecond: network.inference(s.name)))
         }
         return rows

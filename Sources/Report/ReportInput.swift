@@ -32,15 +32,10 @@ public struct ReportInput: Equatable, Sendable {
     public var students: [Student]
     /// Tasks that have a teacher ensemble, in task order.
     public var teacherTasks: [String]
-    /// A change of a task's primary metric counts as a gain or a loss only beyond ±threshold.
-    public var threshold: Double
 
-    public static let defaultThreshold = 0.005
-
-    public init(artifactsFolder: String, pipelineName: String, pipelineFile: String, students: [Student],
-                teacherTasks: [String], threshold: Double = ReportInput.defaultThreshold) {
+    public init(artifactsFolder: String, pipelineName: String, pipelineFile: String, students: [Student], teacherTasks: [String]) {
         self.artifactsFolder = artifactsFolder; self.pipelineName = pipelineName; self.pipelineFile = pipelineFile
-        self.students = students; self.teacherTasks = teacherTasks; self.threshold = threshold
+        self.students = students; self.teacherTasks = teacherTasks
     }
 
     public func student(_ name: String) -> Student? { students.first { $0.name == name } }

@@ -8,6 +8,7 @@ struct MTKDBench: ParsableCommand {
     /// Every measure, in the order a run takes them (quick, in-process ones first).
     static let measures: [Measure.Type] = [
         TrainingThroughput.self, StepRate.self, SoftTargetCache.self, TeacherJobs.self, EndToEnd.self, PeakMemory.self,
+        PredictSpeed.self,
     ]
 
     static let configuration = CommandConfiguration(
@@ -16,7 +17,8 @@ struct MTKDBench: ParsableCommand {
         discussion: "Measures: " + measures.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".",
         subcommands: [RunCommand.self, MeasureCommand<TrainingThroughput>.self, MeasureCommand<StepRate>.self,
                       MeasureCommand<SoftTargetCache>.self, MeasureCommand<TeacherJobs>.self,
-                      MeasureCommand<EndToEnd>.self, MeasureCommand<PeakMemory>.self, BootstrapSpeed.self],
+                      MeasureCommand<EndToEnd>.self, MeasureCommand<PeakMemory>.self, MeasureCommand<PredictSpeed>.self,
+                      BootstrapSpeed.self],
         defaultSubcommand: RunCommand.self)
 }
 

@@ -18,12 +18,15 @@ enum Goal {
     case ratioAtMost(Double)
     /// mtkd's own number (e.g. seconds) must not exceed this.
     case valueAtMost(Double)
+    /// mtkd's own number (e.g. a rate) must reach this.
+    case valueAtLeast(Double)
 
     func isMet(value: Double, ratio: Double?) -> Bool? {
         switch self {
         case .ratioAtLeast(let g), .shareAtLeast(let g): return ratio.map { $0 >= g }
         case .ratioAtMost(let g): return ratio.map { $0 <= g }
         case .valueAtMost(let g): return value <= g
+        case .valueAtLeast(let g): return value >= g
         }
     }
 
@@ -33,6 +36,7 @@ enum Goal {
         case .shareAtLeast(let g): return "≥ \(Format.percent(g))"
         case .ratioAtMost(let g): return "≤ \(Format.ratio(g))"
         case .valueAtMost(let g): return "≤ \(Format.number(g)) \(unit)"
+        case .valueAtLeast(let g): return "≥ \(Format.number(g)) \(unit)"
         }
     }
 }

@@ -10,7 +10,7 @@ struct MTKD: ParsableCommand {
         commandName: "mtkd",
         abstract: "Train teacher ensembles, cache their soft targets in HDF5, and distil them into one multi-task student.",
         version: "0.1.0",
-        subcommands: [RunCommand.self, StatusCommand.self, InspectCommand.self, ReportCommand.self])
+        subcommands: [RunCommand.self, StatusCommand.self, InspectCommand.self, ReportCommand.self, PredictCommand.self, ExportCommand.self])
 }
 
 /// Options every pipeline command shares.
@@ -22,7 +22,10 @@ struct PipelineOptions: ParsableArguments {
     var artifacts: String?
 
     /// Reads the pipeline; a bad file exits with 64 and one clear message.
-    func load() throws -> PipelineSpec {
+    func load() throws -> PipelineSpec { try Self.load(pipeline, artifacts: artifacts) }
+
+    /// Reads `pipeline` (its artifacts under `artifacts` when given); a bad file exits with 64.
+    static func load(_ pipeline: String, artifacts: String?) throws -> PipelineSpec {
         do {
             return try PipelineSpec.load(path: pipeline, artifactsRoot: artifacts)
         } catch let error as SpecError {

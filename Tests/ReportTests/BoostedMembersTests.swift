@@ -8,6 +8,9 @@ import Testing
 
 /// A report whose mass teachers are gradient-boosted: their size in nodes and trees, their
 /// boosting rounds as curves.
+/// 1234567 → "1,234,567", as the report writes counts.
+private func count(_ n: Int) -> String { _Format.count(n) }
+
 @Suite("report: gbdt members")
 struct BoostedMembersTests {
     /// A regression GBDT member boosted on 100 synthetic rows.
@@ -69,11 +72,11 @@ struct BoostedMembersTests {
         let mass = try #require(comparison.costs.first { $0.name == "mass ensemble" })
         let nodes = members.reduce(0) { $0 + $1.trees.nodes }, trees = members.reduce(0) { $0 + $1.trees.trees }
         #expect(mass.architecture == "2 × gbdt")
-        #expect(mass.size == "\(nodes) (\(trees) trees)")
-        #expect(comparison.costs.first { $0.name == "species ensemble" }?.size == "2000")
+        #expect(mass.size == "\(count(nodes)) (\(count(trees)) trees)")
+        #expect(comparison.costs.first { $0.name == "species ensemble" }?.size == "2,000")
 
         let markdown = comparison.markdown
-        #expect(markdown.contains("| mass ensemble | 2 × gbdt | \(nodes) (\(trees) trees) |"))
+        #expect(markdown.contains("| mass ensemble | 2 × gbdt | \(count(nodes)) (\(count(trees)) trees) |"))
         #expect(markdown.contains("Parameters of gradient-boosted members: the nodes (a split threshold or a leaf value each) of the trees that predict."))
         #expect(markdown.contains("| mass/member-0 | gbdt | \(members[0].rounds) rounds | round \(members[0].bestIteration + 1) |"))
         let html = comparison.html
@@ -86,8 +89,10 @@ struct BoostedMembersTests {
         defer { f.remove() }
         let table = ComparisonTable.markdown(try EvaluationReport.read(from: f.layout.metrics))
         let trees = members.reduce(0) { $0 + $1.trees.trees }
-        let row = try #require(table.split(separator: "\n").first { $0.hasPrefix("| *all* | parameters |") })
-        #expect(row.contains("(\(trees) trees)"))
-        #expect(table.contains("gradient-boosted members count the nodes of the trees that predict"))
+        let row = try #require(table.split(separator: "\n").first { $0.hasPrefix("| teachers (ensemble) |") })
+        let nodes = try EvaluationReport.read(from: f.layout.metrics).models.filter { $0.role == .teacherMember }.reduce(0) { $0 + $1.parameters }
+        #expect(row.hasPrefix("| teachers (ensemble) | \(count(nodes)) (\(count(trees)) trees) |"))
+        #expect(ComparisonTable.legend(try EvaluationReport.read(from: f.layout.metrics))
+            .contains("Gradient-boosted members count the nodes of their trees that predict (a split threshold or a leaf value each)."))
     }
 }

@@ -34,7 +34,7 @@ import Testing
         let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(errors)")
-        #expect(output.hasPrefix("ok: 3 bar charts (24 bars), 14 curve panels (23 lines)"), "\(output)")
+        #expect(output.hasPrefix("ok: 3 bar charts (24 bars, 12 error bars), 3 scatter charts (15 points), 14 curve panels (23 lines)"), "\(output)")
         #expect(output.contains("2 heatmaps rendered"))
         #expect(FileManager.default.fileExists(atPath: shot))
     }

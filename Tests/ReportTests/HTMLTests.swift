@@ -32,7 +32,7 @@ import Testing
             "mass": (["R²"], all),
         ]
         for (task, svg) in charts {
-            let groups = matches("<g class=\"group\" data-metric=\"([^\"]*)\">(.*?)</g>", in: svg)
+            let groups = matches("<g class=\"group\" data-metric=\"([^\"]*)\">(.*?)<text class=\"label\"", in: svg)
             #expect(groups.map { $0[0] } == expected[task]!.metrics)
             for group in groups {
                 let bars = matches("<rect class=\"bar\" data-model=\"([^\"]*)\" data-metric=\"([^\"]*)\"", in: group[1])
@@ -134,15 +134,74 @@ import Testing
         #expect(fill("sex", "mass").map { [$0.0, $0.1, $0.2] } == [247, 251, 255])  // 0.0
     }
 
-    @Test func gainsTableMarksGainsAndLosses() throws {
+    @Test func comparisonCellsAreMarkedOnlyWhereTheIntervalExcludesZero() throws {
         let f = try ReportFixture()
         defer { f.remove() }
         let html = try f.load().html
-        let row = try #require(matches("(<tr data-student=\"kd\" data-task=\"sex\">.*?</tr>)", in: html).first?[0])
-        #expect(row.contains("<td class=\"muted\">no teacher</td>"))
-        #expect(row.contains("<td class=\"loss\" data-delta=\"\(0.91 - 0.95)\">-0.0400 ▼</td>"))
-        let gain = try #require(matches("(<tr data-student=\"xs\" data-task=\"mass\">.*?</tr>)", in: html).first?[0])
-        #expect(gain.contains("class=\"gain\""))
+        let kd = try #require(matches("(<tr data-student=\"kd\" data-task=\"species\">.*?</tr>)", in: html).first?[0])
+        #expect(kd.contains("<td class=\"gain\" data-reference=\"base\" data-significance=\"better\" data-delta=\"0.02\" data-low=\"0.005\" data-high=\"0.035\">+0.0200 [+0.0050, +0.0350] ▲</td><td>0.0312</td>"))
+        #expect(kd.contains("<td class=\"reason\">n/a (the ensemble is not better than the baseline (ensemble − baseline = -0.01))</td>"))
+        // xs gains 0.15 R² on mass, within noise: no gain class, no ▲ against the baseline.
+        let xs = try #require(matches("(<tr data-student=\"xs\" data-task=\"mass\">.*?</tr>)", in: html).first?[0])
+        #expect(xs.contains("<td data-reference=\"base\" data-significance=\"indistinguishable\" data-delta=\"0.15\" data-low=\"-0.02\" data-high=\"0.32\">+0.1500 [-0.0200, +0.3200] ≈</td><td>0.0700</td>"))
+        let base = try #require(matches("(<tr data-student=\"base\" data-task=\"mass\">.*?</tr>)", in: html).first?[0])
+        #expect(base.contains("<td class=\"muted\">a baseline</td>"))
+        #expect(base.contains("<td class=\"loss\" data-reference=\"teachers\" data-significance=\"worse\""))
+        let summary = try #require(matches("<li><b>xs</b> ([^<]*)</li>", in: html).first?[0])
+        #expect(summary.contains("vs no-KD base: no significant difference on species, sex, mass."))
+        // The run table's cells: a mark only against the baseline, coloured only when significant.
+        let row = try #require(matches("(<tr data-model=\"xs\">.*?</tr>)", in: html).first?[0])
+        #expect(row == "<tr data-model=\"xs\"><td>xs (cross-stitch)</td><td>654</td><td>0.9000 ≈</td><td>0.9530 ≈</td><td>0.8500 ≈</td></tr>")
+    }
+
+    @Test func barsOfStudentsWithReplicatesHaveErrorBarsOfTheirInterval() throws {
+        let f = try ReportFixture()
+        defer { f.remove() }
+        let html = try f.load().html
+        let species = try #require(svgs(html, kind: "bars", key: "data-task").first { $0.0 == "species" }?.1)
+        let errors = matches("<g class=\"err\" data-model=\"([^\"]*)\" data-metric=\"([^\"]*)\" data-low=\"([^\"]*)\" data-high=\"([^\"]*)\">", in: species)
+        #expect(errors.map { "\($0[0]) \($0[1])" } == ["kd accuracy", "base accuracy", "kd macro-F1", "base macro-F1"])  // not xs: one replicate
+        let kd = try #require(errors.first)
+        #expect(abs(Double(kd[2])! - 0.94) < 1e-12 && abs(Double(kd[3])! - 0.96) < 1e-12)
+    }
+
+    @Test func barAxesAreZoomedToTheBarsAndTheirIntervals() throws {
+        let f = try ReportFixture()
+        defer { f.remove() }
+        let html = try f.load().html
+        for (task, svg) in svgs(html, kind: "bars", key: "data-task") {
+            let low = try #require(Double(attribute("data-axis-low", in: svg) ?? "")), high = try #require(Double(attribute("data-axis-high", in: svg) ?? ""))
+            let values = matches("data-(?:value|low|high)=\"([^\"]*)\"", in: svg).map { Double($0[0])! }
+            let span = values.max()! - values.min()!
+            #expect(low < values.min()! && low > values.min()! - 0.2 * span, "\(task): axis from \(low), data from \(values.min()!)")
+            #expect(high > values.max()! && high < values.max()! + 0.3 * span, "\(task): axis to \(high), data to \(values.max()!)")
+        }
+        let species = try #require(svgs(html, kind: "bars", key: "data-task").first { $0.0 == "species" }?.1)
+        #expect(attribute("data-axis-low", in: species) == "0.8787999999999999")  // 0.8875 − 12% of (0.96 − 0.8875): not from 0
+    }
+
+    @Test func metricAgainstParametersHasMembersEnsemblesAndStudentsWithErrorBars() throws {
+        let f = try ReportFixture()
+        defer { f.remove() }
+        let html = try f.load().html
+        let charts = svgs(html, kind: "scatter", key: "data-task")
+        #expect(charts.map(\.0) == ["species", "sex", "mass"])
+        let point = "<(?:circle|path) class=\"point\" data-model=\"([^\"]*)\" data-role=\"([^\"]*)\" data-parameters=\"([^\"]*)\" data-value=\"([^\"]*)\"( data-low=\"[^\"]*\" data-high=\"[^\"]*\")?"
+        let species = try #require(charts.first { $0.0 == "species" }?.1)
+        #expect(matches(point, in: species).map { $0.dropLast().joined(separator: " ") } == [
+            "species/member-0 teacher-member 1000 0.9", "species/member-1 teacher-member 1000 0.94",
+            "teachers-ensemble teacher-ensemble 2000 0.92",
+            "kd student 321 0.95", "base student 321 0.93", "xs student 654 0.9",
+        ])
+        #expect(matches(point, in: species).map { !$0[4].isEmpty } == [false, false, false, true, true, false])
+        #expect(matches("<g class=\"err\" data-model=\"([^\"]*)\"", in: species).map { $0[0] } == ["kd", "base"])
+        let sex = try #require(charts.first { $0.0 == "sex" }?.1)
+        #expect(matches(point, in: sex).map { $0[1] } == ["student", "student", "student"])  // no teacher
+        // x is log10(parameters): 1000 sits halfway between 500 and 2000.
+        let ticks = matches("<text class=\"tick\" x=\"([^\"]*)\" y=\"250.00\" text-anchor=\"middle\">([^<]*)</text>", in: species)
+        #expect(ticks.map { $0[1] } == ["500", "1,000", "2,000"])
+        let xs = ticks.map { Double($0[0])! }
+        #expect(abs((xs[1] - xs[0]) - (xs[2] - xs[1])) < 0.02)
     }
 
     @Test func namesAreEscaped() throws {

@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import Metrics
 import MultiTask
 import NN
 import Report
@@ -7,8 +8,15 @@ import Tensor
 
 /// A small artifacts folder with known numbers, written with the Artifacts writers:
 /// three tasks (species: 3 classes with teachers; sex: binary, no teacher; mass: regression
-/// with teachers), two members per ensemble, and three students: `kd` (hard sharing, KD),
-/// `base` (hard sharing, no KD: the baseline) and `xs` (cross-stitch, KD, two stitch layers).
+/// with teachers), two members per ensemble, and three students: `kd` (hard sharing, KD,
+/// 3 replicates), `base` (hard sharing, no KD: the baseline, 3 replicates) and `xs`
+/// (cross-stitch, KD, two stitch layers, 1 replicate: compared by the paired bootstrap).
+///
+/// The comparisons (`Self.comparisons`): kd beats base on species and mass beyond noise, and
+/// is within noise of it on sex (a loss) and of the teachers; xs gains +0.15 R² on mass over
+/// base but within noise, and +0.003 AUC on sex within noise; base loses to the mass teachers.
+/// The gap recovered is n/a on species (the teachers are not better than base) and for xs on
+/// mass. kd ships (best validation score) although xs has the better mean test score.
 struct ReportFixture {
     let root: String
     let folder: String
@@ -40,6 +48,55 @@ struct ReportFixture {
     }
     static func mass(_ rmse: Double, _ r2: Double) -> TaskMetrics { TaskMetrics(rows: 50, rmse: rmse, r2: r2) }
 
+    /// A mean over `n` replicates with its t-interval ± `half` (bounds nil for one replicate).
+    static func mean(_ estimate: Double, _ half: Double, n: Int = 3) -> Statistics.Interval {
+        Statistics.Interval(estimate: estimate, low: n > 1 ? estimate - half : nil, high: n > 1 ? estimate + half : nil,
+                            level: 0.95, method: .t, n: n)
+    }
+    /// A difference with its interval and p-value (paired t over 3 replicates, or the bootstrap over `n` test rows).
+    static func diff(_ estimate: Double, _ low: Double, _ high: Double, p: Double, bootstrap: Bool = false, n: Int = 3) -> Statistics.Comparison {
+        Statistics.Comparison(interval: .init(estimate: estimate, low: low, high: high, level: 0.95,
+                                              method: bootstrap ? .bootstrap : .pairedT, n: n), pValue: p)
+    }
+
+    static let comparisons: [StudentComparison] = [
+        StudentComparison(student: "kd", distill: "soft", baseline: "base", replicates: 3, validationScore: 0.9, tasks: [
+            "species": TaskComparison(metric: "accuracy",
+                                      metrics: ["accuracy": mean(0.95, 0.01), "macro_f1": mean(0.945, 0.012), "log_loss": mean(0.2, 0.02)],
+                                      vsBaseline: diff(0.02, 0.005, 0.035, p: 0.0312), vsEnsemble: diff(0.03, -0.01, 0.07, p: 0.1204),
+                                      gapRecovered: .notApplicable(reason: "the ensemble is not better than the baseline (ensemble − baseline = -0.01)")),
+            "sex": TaskComparison(metric: "auc",
+                                  metrics: ["accuracy": mean(0.85, 0.02), "macro_f1": mean(0.84, 0.02), "auc": mean(0.91, 0.015), "log_loss": mean(0.35, 0.03)],
+                                  vsBaseline: diff(-0.04, -0.09, 0.01, p: 0.0811), vsEnsemble: nil, gapRecovered: nil),
+            "mass": TaskComparison(metric: "r2", metrics: ["rmse": mean(392, 8), "r2": mean(0.829, 0.006)],
+                                   vsBaseline: diff(0.129, 0.1, 0.158, p: 0.0009), vsEnsemble: diff(-0.001, -0.02, 0.018, p: 0.8),
+                                   gapRecovered: .value(.init(estimate: 0.9923, low: 0.85, high: 1.15, level: 0.95, method: .fieller, n: 3)))]),
+        StudentComparison(student: "base", distill: "none", baseline: nil, replicates: 3, validationScore: 0.88, tasks: [
+            "species": TaskComparison(metric: "accuracy",
+                                      metrics: ["accuracy": mean(0.93, 0.02), "macro_f1": mean(0.925, 0.02), "log_loss": mean(0.22, 0.02)],
+                                      vsBaseline: nil, vsEnsemble: diff(0.01, -0.02, 0.04, p: 0.41), gapRecovered: nil),
+            "sex": TaskComparison(metric: "auc",
+                                  metrics: ["accuracy": mean(0.88, 0.01), "macro_f1": mean(0.87, 0.01), "auc": mean(0.95, 0.01), "log_loss": mean(0.3, 0.01)],
+                                  vsBaseline: nil, vsEnsemble: nil, gapRecovered: nil),
+            "mass": TaskComparison(metric: "r2", metrics: ["rmse": mean(450, 10), "r2": mean(0.7, 0.01)],
+                                   vsBaseline: nil, vsEnsemble: diff(-0.13, -0.16, -0.1, p: 0.00004), gapRecovered: nil)]),
+        StudentComparison(student: "xs", distill: "soft", baseline: "base", replicates: 1, validationScore: 0.86, tasks: [
+            "species": TaskComparison(metric: "accuracy",
+                                      metrics: ["accuracy": mean(0.9, 0, n: 1), "macro_f1": mean(0.8875, 0, n: 1), "log_loss": mean(0.28, 0, n: 1)],
+                                      vsBaseline: diff(-0.03, -0.07, 0.01, p: 0.16, bootstrap: true, n: 50),
+                                      vsEnsemble: diff(-0.02, -0.06, 0.02, p: 0.34, bootstrap: true, n: 50),
+                                      gapRecovered: .notApplicable(reason: "the ensemble is not better than the baseline (ensemble − baseline = -0.01)")),
+            "sex": TaskComparison(metric: "auc",
+                                  metrics: ["accuracy": mean(0.86, 0, n: 1), "macro_f1": mean(0.855, 0, n: 1), "auc": mean(0.953, 0, n: 1),
+                                            "log_loss": mean(0.33, 0, n: 1)],
+                                  vsBaseline: diff(0.003, -0.01, 0.016, p: 0.62, bootstrap: true, n: 48), vsEnsemble: nil, gapRecovered: nil),
+            "mass": TaskComparison(metric: "r2", metrics: ["rmse": mean(370, 0, n: 1), "r2": mean(0.85, 0, n: 1)],
+                                   vsBaseline: diff(0.15, -0.02, 0.32, p: 0.07, bootstrap: true, n: 50),
+                                   vsEnsemble: diff(0.02, 0.004, 0.036, p: 0.02, bootstrap: true, n: 50),
+                                   gapRecovered: .notApplicable(reason: "the ensemble's gain over the baseline is within noise (bootstrap interval of ensemble − baseline [-0.02, 0.29] reaches 0)"))]),
+    ]
+    static let ship = ShipChoice(student: "kd", validationScore: 0.9, parameters: 321, ensembleParameters: 3600)
+
     init(withModels: Bool = true) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("report-tests-\(UUID().uuidString)").path
         folder = (root as NSString).appendingPathComponent("demo")
@@ -49,7 +106,7 @@ struct ReportFixture {
                                        .init(name: "base", architecture: "hard-sharing", distill: .none),
                                        .init(name: "xs", architecture: "cross-stitch", distill: .soft)],
                             teacherTasks: ["species", "mass"])
-        evaluation = EvaluationReport(pipeline: "demo", split: "test", tasks: Self.tasks, models: [
+        var evaluation = EvaluationReport(pipeline: "demo", split: "test", tasks: Self.tasks, models: [
             ModelEvaluation(name: "species/member-0", role: .teacherMember, architecture: "mlp", parameters: 1000,
                             tasks: ["species": Self.species(0.90, 0.89, 0.31)]),
             ModelEvaluation(name: "species/member-1", role: .teacherMember, architecture: "mlp", parameters: 1000,
@@ -69,6 +126,9 @@ struct ReportFixture {
             ModelEvaluation(name: "xs", role: .student, architecture: "cross-stitch", parameters: 654, tasks: [
                 "species": Self.species(0.90, 0.8875, 0.28), "sex": Self.sex(0.86, 0.855, 0.953, 0.33), "mass": Self.mass(370.0, 0.85)]),
         ])
+        evaluation.comparisons = Self.comparisons
+        evaluation.ship = Self.ship
+        self.evaluation = evaluation
         timings = Timings(stages: [
             "teachers": .init(seconds: 10, finished: "2026-01-01T00:00:00Z", networks: [
                 "species/member-0": .init(trainingSeconds: 1.5, examplesPerSecond: 1000),

@@ -25,13 +25,14 @@ public struct RunOptions: Sendable {
 
 /// The stages of a pipeline, in the order they run.
 public enum StageName: Equatable, Hashable, Sendable, CustomStringConvertible {
-    case prepare, teachers, softTargets, student(String), evaluate
+    case prepare, teachers, softTargets, transfer, student(String), evaluate
 
     public var description: String {
         switch self {
         case .prepare: return "prepare"
         case .teachers: return "teachers"
         case .softTargets: return "soft-targets"
+        case .transfer: return "transfer"
         case .student(let name): return "student:\(name)"
         case .evaluate: return "evaluate"
         }
@@ -267,6 +268,8 @@ public final class PipelineRunner {
                                   force: forced, isTrusted: isTrusted).run(dataset: try dataset(), jobs: options.jobs)
             case .softTargets:
                 try SoftTargetsStage(context: context).run(dataset: try dataset(), jobs: options.jobs)
+            case .transfer:
+                try TransferStage(context: context).run(dataset: try dataset())
             case .student(let variant):
                 let student = spec.students.first { $0.name == variant }!
                 // Each replicate's fingerprint leaves the replicate count out: adding replicates keeps the others.

@@ -47,17 +47,31 @@ extension StageDefinition {
             s.set("soft_targets.temperature", spec.softTargets.temperature)
             stages.append(StageDefinition(name: .softTargets, params: s.values, inputs: [layout.dataset] + memberFiles,
                                           outputs: [layout.softTargets], upstream: [.prepare, .teachers]))
+            if let transfer = spec.transfer {
+                var x = Params()
+                x.set("seed", spec.seed)
+                x.set("transfer.multiplier", transfer.multiplier); x.set("transfer.noise", transfer.noise)
+                x.set("transfer.resample", transfer.resample); x.set("transfer.munge", transfer.munge); x.set("transfer.mixup", transfer.mixup)
+                stages.append(StageDefinition(name: .transfer, params: x.values, inputs: [layout.dataset] + memberFiles,
+                                              outputs: [layout.transfer], upstream: [.prepare, .teachers]))
+            }
         }
         for student in spec.students {
             var q = Params()
             q.set("seed", spec.seed)
             q.student(student)
             let distills = student.distill == .soft && hasTeachers
-            if distills { q.set("soft_targets.temperature", spec.softTargets.temperature) }
+            let transfers = distills && student.transfer && spec.transfer != nil
+            q.set("students.\(student.name).transfer", transfers)
+            if distills {
+                // The student's own temperature and combination, or the pipeline's.
+                q.set("students.\(student.name).temperature", student.temperature ?? spec.softTargets.temperature)
+                q.set("students.\(student.name).combine", (student.combine ?? spec.softTargets.combine).rawValue)
+            }
             stages.append(StageDefinition(name: .student(student.name), params: q.values,
-                                          inputs: [layout.dataset] + (distills ? [layout.softTargets] : []),
+                                          inputs: [layout.dataset] + (distills ? [layout.softTargets] : []) + (transfers ? [layout.transfer] : []),
                                           outputs: (0..<student.replicates).map { layout.student(student.name, replicate: $0) },
-                                          upstream: distills ? [.prepare, .softTargets] : [.prepare]))
+                                          upstream: (distills ? [.prepare, .softTargets] : [.prepare]) + (transfers ? [.transfer] : [])))
         }
         var e = Params()
         e.set("soft_targets.combine", spec.softTargets.combine.rawValue)
@@ -116,6 +130,12 @@ struct Params {
         set("\(prefix).learning_rate", t.learningRate); set("\(prefix).optimizer", t.optimizer.rawValue)
         set("\(prefix).momentum", t.momentum); set("\(prefix).weight_decay", t.weightDecay)
         set("\(prefix).select_by", t.selectBy.rawValue); set("\(prefix).patience", t.patience.map(String.init) ?? "none")
+        set("\(prefix).lr_schedule", t.lrSchedule.rawValue)
+        switch t.lrSchedule {
+        case .constant: break
+        case .cosine: set("\(prefix).warmup_epochs", t.warmupEpochs)
+        case .step: set("\(prefix).step_epochs", t.stepEpochs); set("\(prefix).step_gamma", t.stepGamma)
+        }
     }
 
     /// The settings of one task's teachers, those of its kind only (an MLP teacher's keys are
@@ -146,6 +166,7 @@ struct Params {
         set("\(k).task_weights", s.taskWeights.keys.sorted().map { "\($0)=\(s.taskWeights[$0]!)" })
         set("\(k).task_weighting", s.taskWeighting.rawValue)
         set("\(k).replicates", s.replicates)
+        set("\(k).alpha_schedule", s.alphaSchedule.rawValue)
         set("\(k).batching", s.batching.rawValue)
         if s.batching == .perTask { set("\(k).sampling_temperature", s.samplingTemperature) }
         switch s.architecture {

@@ -68,7 +68,7 @@ extension PipelineSpec {
 /// A pipeline file read section by section, each value checked on its own;
 /// `PipelineSpec+Checks` then checks what spans sections.
 struct SpecDraft {
-    static let keys = ["name", "seed", "artifacts", "data", "tasks", "teachers", "soft_targets", "students", "replicates"]
+    static let keys = ["name", "seed", "artifacts", "data", "tasks", "teachers", "soft_targets", "students", "replicates", "transfer"]
 
     var name: String
     var seed: UInt64
@@ -82,6 +82,8 @@ struct SpecDraft {
     var students: [SpecStudentDraft]?
     /// `replicates:` for every student that does not set its own.
     var replicates = 1
+    var transfer: TransferSpec?
+    var transferNode: SpecNode?
 
     /// Reads the top-level mapping.
     init(root: SpecNode, baseDirectory: String) throws {
@@ -89,6 +91,7 @@ struct SpecDraft {
         var data: SpecDataDraft?, tasks: [SpecTaskDraft]?
         var teachers: [SpecTeacherDraft] = [], softTargets = SoftTargetSpec(), students: [SpecStudentDraft]?
         var replicates = 1
+        var transfer: TransferSpec?, transferNode: SpecNode?
         try root.forEachEntry(keys: Self.keys, expected: "a mapping of pipeline settings (name, data, tasks, …)") { key, value in
             switch key {
             case "name":
@@ -109,6 +112,9 @@ struct SpecDraft {
                 students = try SpecStudentDraft.readAll(value)
             case "replicates":
                 replicates = try SpecDraft.replicates(value)
+            case "transfer":
+                transfer = try SpecDraft.transfer(value)
+                transferNode = value
             default:
                 break
             }
@@ -119,6 +125,8 @@ struct SpecDraft {
         self.name = name; self.seed = seed; self.artifactsRoot = artifacts; self.data = data
         self.tasks = tasks; self.teachers = teachers; self.softTargets = softTargets; self.students = students
         self.replicates = replicates
+        self.transfer = transfer
+        self.transferNode = transferNode
     }
 
     /// The validated spec: teachers in task order, the default student when none was given.
@@ -127,13 +135,15 @@ struct SpecDraft {
         // Task order; a task's groups keep their file order.
         let teacherSpecs = teachers.map(\.spec).enumerated()
             .sorted { (order[$0.element.task] ?? 0, $0.offset) < (order[$1.element.task] ?? 0, $1.offset) }.map(\.element)
-        return PipelineSpec(name: name, file: file, artifactsRoot: artifactsRoot, seed: seed, data: data.spec,
-                            tasks: tasks.map(\.spec), teachers: teacherSpecs, softTargets: softTargets,
-                            students: (students?.map { s in
-                                var spec = s.spec
-                                spec.replicates = s.replicates ?? replicates
-                                return spec
-                            }) ?? [{ var s = SpecStudentDraft.defaultStudent; s.replicates = replicates; return s }()])
+        var spec = PipelineSpec(name: name, file: file, artifactsRoot: artifactsRoot, seed: seed, data: data.spec,
+                                tasks: tasks.map(\.spec), teachers: teacherSpecs, softTargets: softTargets,
+                                students: (students?.map { s in
+                                    var spec = s.spec
+                                    spec.replicates = s.replicates ?? replicates
+                                    return spec
+                                }) ?? [{ var s = SpecStudentDraft.defaultStudent; s.replicates = replicates; return s }()])
+        spec.transfer = transfer
+        return spec
     }
 
     /// `replicates:` (pipeline-wide or per student).

@@ -21,6 +21,8 @@ public struct PipelineSpec: Equatable, Sendable {
     /// task with a teacher ensemble, or several when its ensemble mixes kinds or settings.
     public var teachers: [TeacherSpec]
     public var softTargets: SoftTargetSpec
+    /// The transfer set, when the file has `transfer:` (and teachers).
+    public var transfer: TransferSpec?
     /// Student variants in file order (names are unique).
     public var students: [StudentSpec]
 
@@ -132,6 +134,14 @@ public struct TrainingSpec: Equatable, Sendable {
     /// Stop after this many epochs without a better validation number (nil: run every epoch).
     public var patience: Int?
     public enum SelectBy: String, Equatable, Sendable, CaseIterable { case loss, metric }
+    /// How the learning rate moves over the epochs.
+    public var lrSchedule: LRSchedule = .constant
+    /// Cosine: epochs of linear warm-up before the decay.
+    public var warmupEpochs: Int = 0
+    /// Step: multiply the rate by `stepGamma` every `stepEpochs` epochs.
+    public var stepEpochs: Int = 10
+    public var stepGamma: Double = 0.1
+    public enum LRSchedule: String, Equatable, Sendable, CaseIterable { case constant, cosine, step }
 
     public init(epochs: Int, batchSize: Int, learningRate: Double, optimizer: Optimizer = .adam,
                 momentum: Double = 0.9, weightDecay: Double = 0, selectBy: SelectBy = .loss, patience: Int? = nil) {
@@ -280,6 +290,15 @@ public struct StudentSpec: Equatable, Sendable {
     /// The no-KD student this one is compared with (nil: the student with the same
     /// architecture and `distill: none`, if any).
     public var baseline: String?
+    /// This student's temperature and combination of the members (nil: the pipeline's `soft_targets`).
+    public var temperature: Double?
+    public var combine: SoftTargetSpec.Combine?
+    /// How α moves over training: `constant`, or `linear` from 1 (teachers only) to 0 (labels
+    /// only), teacher annealing as in Clark et al. 2019.
+    public var alphaSchedule: AlphaSchedule = .constant
+    /// Whether the student also learns the teachers' targets on the transfer set.
+    public var transfer = false
+    public enum AlphaSchedule: String, Equatable, Sendable, CaseIterable { case constant, linear }
 
     public init(name: String, architecture: Architecture, hidden: [Int], dropout: Double, distill: Distill,
                 alpha: Double, taskWeights: [String: Double], training: TrainingSpec,

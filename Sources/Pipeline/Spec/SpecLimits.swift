@@ -24,6 +24,11 @@ enum SpecLimits {
     static let replicates = 1...100
     /// Epochs without a better validation number before training stops.
     static let patience = 1...1_000_000
+    /// Epochs of learning-rate warm-up, and between learning-rate steps.
+    static let warmupEpochs = 0...1_000_000
+    static let stepEpochs = 1...1_000_000
+    /// Augmented transfer rows per training row.
+    static let transferMultiplier = 1...100
     /// Depth of a GBDT teacher's trees: 2^depth leaves each, at most.
     static let maxDepth = 1...30
     /// Boosting rounds of one GBDT member.

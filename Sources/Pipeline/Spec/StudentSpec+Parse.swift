@@ -1,7 +1,8 @@
 /// One entry of `students:`, with the `task_weights` nodes checked against the tasks later.
 struct SpecStudentDraft {
     static let keys = ["name", "architecture", "distill", "alpha", "task_weights", "task_weighting", "batching",
-                       "sampling_temperature", "alpha_same", "per_unit", "stitch_lr_scale", "lambda", "replicates", "baseline"] + SpecNetworkDraft.keys
+                       "sampling_temperature", "alpha_same", "per_unit", "stitch_lr_scale", "lambda", "replicates", "baseline",
+                       "temperature", "combine", "alpha_schedule", "transfer"] + SpecNetworkDraft.keys
     /// Keys that only one architecture takes.
     static let architectureKeys: [String: StudentSpec.Architecture] = [
         "alpha_same": .crossStitch, "per_unit": .crossStitch, "stitch_lr_scale": .crossStitch, "lambda": .softSharing,
@@ -20,6 +21,8 @@ struct SpecStudentDraft {
     var replicates: Int?
     /// `baseline:`, checked against the other students later.
     var baselineNode: SpecNode?
+    /// `transfer: true`, checked against the pipeline's `transfer:` later.
+    var transferNode: SpecNode?
     /// The `hidden:` node, when given.
     let hiddenNode: SpecNode?
     /// `task_weights` entries: task name and its node.
@@ -53,6 +56,8 @@ struct SpecStudentDraft {
         var alphaSame = 0.9, perUnit = false, stitchScale = 10.0, lambda = 1e-3
         var architectureSpecific: [(key: String, node: SpecNode)] = []
         var baseline: String?, baselineAt: SpecNode?, replicates: Int?
+        var temperature: Double?, combine: SoftTargetSpec.Combine?, alphaSchedule = StudentSpec.AlphaSchedule.constant
+        var transfer = false, transferAt: SpecNode?
         try node.forEachEntry(keys: Self.keys, expected: "a student (a mapping with at least a name)") { key, value in
             switch key {
             case "name":
@@ -95,6 +100,17 @@ struct SpecStudentDraft {
                 architectureSpecific.append((key, value))
             case "replicates":
                 replicates = try SpecDraft.replicates(value)
+            case "temperature":
+                let t = try value.number()
+                try value.require(t > 0, "> 0")
+                temperature = t
+            case "combine":
+                combine = try value.choice(SoftTargetSpec.Combine.self)
+            case "alpha_schedule":
+                alphaSchedule = try value.choice(StudentSpec.AlphaSchedule.self)
+            case "transfer":
+                transfer = try value.bool()
+                transferAt = value
             case "baseline":
                 baseline = try SpecDraft.identifier(value)
                 baselineAt = value
@@ -111,6 +127,9 @@ struct SpecStudentDraft {
                            taskWeighting: weighting, batching: batching, samplingTemperature: samplingTemperature,
                            alphaSame: alphaSame, perUnit: perUnit, stitchLearningRateScale: stitchScale, lambda: lambda,
                            baseline: baseline)
+        spec.temperature = temperature; spec.combine = combine; spec.alphaSchedule = alphaSchedule
+        spec.transfer = transfer
+        transferNode = transferAt
         nameNode = name.node
         hiddenNode = network.hiddenNode
         self.weightNodes = weightNodes

@@ -1,7 +1,7 @@
 /// The settings teachers and students share: network shape and training.
 struct SpecNetworkDraft {
     static let keys = ["hidden", "dropout", "epochs", "batch_size", "learning_rate", "optimizer", "momentum", "weight_decay",
-                       "select_by", "patience"]
+                       "select_by", "patience", "lr_schedule", "warmup_epochs", "step_epochs", "step_gamma"]
 
     /// Hidden layer widths, each within `SpecLimits.layerWidth`, at least one.
     var hidden = [64]
@@ -43,6 +43,15 @@ struct SpecNetworkDraft {
             try value.require(training.weightDecay >= 0, ">= 0")
         case "select_by":
             training.selectBy = try value.choice(TrainingSpec.SelectBy.self)
+        case "lr_schedule":
+            training.lrSchedule = try value.choice(TrainingSpec.LRSchedule.self)
+        case "warmup_epochs":
+            training.warmupEpochs = try value.int(in: SpecLimits.warmupEpochs)
+        case "step_epochs":
+            training.stepEpochs = try value.int(in: SpecLimits.stepEpochs)
+        case "step_gamma":
+            training.stepGamma = try value.number()
+            try value.require(training.stepGamma > 0 && training.stepGamma <= 1, "> 0 and <= 1")
         case "patience":
             training.patience = try value.int(in: SpecLimits.patience)
         default:

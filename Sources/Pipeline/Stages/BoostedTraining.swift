@@ -20,6 +20,8 @@ struct BoostedTraining {
     let force: Bool
     /// Whether a finished file at `finalPath` may be reused when its fingerprint matches.
     let finishedIsTrusted: Bool
+    /// Stored in the finished file, so that it predicts on its own.
+    var preprocessing: Preprocessing? = nil
 
     enum Outcome { case trained(BoostingResult, TreeCounts, rows: Int), reused }
 
@@ -41,8 +43,9 @@ struct BoostedTraining {
         } catch let e as XGBoostError {
             throw NetworkFailure(network: "teacher \(name)", reason: e.errorDescription ?? "\(e)")
         }
-        let file = try GBDTMemberFile(role: "teacher", name: name, blueprint: blueprint, zeroIsMissing: zeroIsMissing,
+        var file = try GBDTMemberFile(role: "teacher", name: name, blueprint: blueprint, zeroIsMissing: zeroIsMissing,
                                       result: result, fingerprint: fingerprint)
+        file.preprocessing = preprocessing
         try file.write(to: finalPath)
         if FileManager.default.fileExists(atPath: checkpointPath) { try FileManager.default.removeItem(atPath: checkpointPath) }
         return .trained(result, file.trees, rows: trainRows.rows)
@@ -115,7 +118,8 @@ extension TeachersStage {
         let path = context.layout.teacherMember(task: teacher.task, member: member)
         let training = BoostedTraining(context: context, name: label, fingerprint: memberFingerprint(teacher, member: member),
                                        finalPath: path, checkpointPath: context.layout.teacherCheckpoint(task: teacher.task, member: member),
-                                       force: force, finishedIsTrusted: isTrusted(path))
+                                       force: force, finishedIsTrusted: isTrusted(path),
+                                       preprocessing: Preprocessing(spec: context.spec, dataset: dataset, taskIndices: [t]))
         let started = ContinuousClock.now
         let outcome = try training.run(blueprint: GBDTBlueprint(inputs: dataset.features.count, task: head, boosting: settings),
                                        zeroIsMissing: dataset.features.map { $0.kind == .categorical },

@@ -21,6 +21,8 @@ struct CheckpointedTraining {
     /// Whether a finished file at `finalPath` may be reused when its fingerprint matches
     /// (false when it differs from what the lock recorded, e.g. edited by hand).
     let finishedIsTrusted: Bool
+    /// Stored in the finished file, so that it predicts on its own.
+    var preprocessing: Preprocessing? = nil
 
     enum Outcome { case trained(TrainingHistory), reused }
 
@@ -62,9 +64,10 @@ struct CheckpointedTraining {
             if case .interrupted = e { throw e }  // the runner says where the next run resumes
             throw NetworkFailure(network: "\(role) \(name)", reason: e.description)
         }
-        try ModelFile(role: role, name: name, network: network, seed: seed, history: history, fingerprint: fingerprint,
-                      taskLogVariance: trainer.logVariance?.value.storage)
-            .write(to: finalPath)
+        var model = ModelFile(role: role, name: name, network: network, seed: seed, history: history, fingerprint: fingerprint,
+                              taskLogVariance: trainer.logVariance?.value.storage)
+        model.preprocessing = preprocessing
+        try model.write(to: finalPath)
         if fm.fileExists(atPath: checkpointPath) { try fm.removeItem(atPath: checkpointPath) }
         return .trained(history)
     }

@@ -82,24 +82,37 @@ struct EvaluationStatistics {
         let ensemble = ensembles[t]
         var vsBaseline: Statistics.Comparison?, vsEnsemble: Statistics.Comparison?, gap: Statistics.GapRecovered?
         let pairs = min(s.evaluations.count, baseline?.evaluations.count ?? s.evaluations.count)
+        // The paired bootstrap over test rows of replicate 0: the interval of one seed.
+        let bootstrap = Bootstrap(primary: primary, task: task, info: dataset.tasks[t], labels: labels[t],
+                                  seed: RNG.derive(seed: spec.seed, stream: Seeds.fnv("bootstrap/\(task.name)")))
+        let me = bootstrap.prediction(s.outputs[0][t], isProbability: false)
+        let base = baseline.map { bootstrap.prediction($0.outputs[0][t], isProbability: false) }
+        let ens = ensemble.map { bootstrap.prediction($0.outputs, isProbability: true) }
         if pairs >= 2 {
+            // Over replicates, paired by seed. When every replicate differs by exactly the same
+            // amount (a discrete metric on few test rows, say), the t-interval has no width and
+            // would call any difference significant: the bootstrap over test rows decides then.
+            func degenerate(_ c: Statistics.Comparison?) -> Bool {
+                guard let c, let low = c.interval.low, let high = c.interval.high else { return false }
+                return low == high && c.estimate != 0
+            }
             if let baseline {
                 let theirs = baseline.evaluations.prefix(pairs).map { primary.value($0.tasks[task.name]) ?? .nan }
                 vsBaseline = Statistics.pairedDifference(Array(mine.prefix(pairs)), theirs)
+                if degenerate(vsBaseline) { vsBaseline = base.flatMap { bootstrap.difference(me, $0) } }
                 if let e = ensemble.flatMap({ primary.value($0.metrics) }) {
                     gap = Statistics.gapRecovered(student: Array(mine.prefix(pairs)), baseline: theirs, ensemble: e)
+                    if let g = gap?.interval, g.low != nil, g.low == g.high, let base, let ens {
+                        gap = bootstrap.gapRecovered(student: me, baseline: base, ensemble: ens)
+                    }
                 }
             }
             if let e = ensemble.flatMap({ primary.value($0.metrics) }) {
                 vsEnsemble = Statistics.pairedDifference(mine, Array(repeating: e, count: mine.count))
+                if degenerate(vsEnsemble) { vsEnsemble = ens.flatMap { bootstrap.difference(me, $0) } }
             }
         } else {
             // One replicate: the paired bootstrap over test rows says how uncertain one seed is.
-            let bootstrap = Bootstrap(primary: primary, task: task, info: dataset.tasks[t], labels: labels[t],
-                                      seed: RNG.derive(seed: spec.seed, stream: Seeds.fnv("bootstrap/\(task.name)")))
-            let me = bootstrap.prediction(s.outputs[0][t], isProbability: false)
-            let base = baseline.map { bootstrap.prediction($0.outputs[0][t], isProbability: false) }
-            let ens = ensemble.map { bootstrap.prediction($0.outputs, isProbability: true) }
             if let base { vsBaseline = bootstrap.difference(me, base) }
             if let ens { vsEnsemble = bootstrap.difference(me, ens) }
             if let base, let ens { gap = bootstrap.gapRecovered(student: me, baseline: base, ensemble: ens) }

@@ -21,7 +21,7 @@ struct FeatureEncoder {
         columns.compactMap { if case .categorical(let name, let categories, _) = $0 { return (name, categories.count) } else { return nil } }
     }
 
-    static let otherCategory = "<other>"
+    static let otherCategory = Preprocessing.otherCategory
 
     static func meanStd(_ v: [Double]) -> (Double, Double) {
         guard !v.isEmpty else { return (0, 1) }

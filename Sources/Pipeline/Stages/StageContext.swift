@@ -57,11 +57,17 @@ enum Seeds {
 
 extension TrainingSpec {
     func trainerSettings(alpha: Double = 0, temperature: Double = 1, taskWeights: [Float], seed: UInt64) -> TrainerSettings {
-        TrainerSettings(epochs: epochs, batchSize: batchSize, learningRate: Float(learningRate),
-                        optimizer: optimizer == .adam ? .adam : .sgd, momentum: Float(momentum),
-                        weightDecay: Float(weightDecay), alpha: Float(alpha), temperature: Float(temperature),
-                        taskWeights: taskWeights, seed: seed,
-                        selectBy: TrainerSettings.Selection(rawValue: selectBy.rawValue)!, patience: patience)
+        var settings = TrainerSettings(epochs: epochs, batchSize: batchSize, learningRate: Float(learningRate),
+                                       optimizer: optimizer == .adam ? .adam : .sgd, momentum: Float(momentum),
+                                       weightDecay: Float(weightDecay), alpha: Float(alpha), temperature: Float(temperature),
+                                       taskWeights: taskWeights, seed: seed,
+                                       selectBy: TrainerSettings.Selection(rawValue: selectBy.rawValue)!, patience: patience)
+        switch lrSchedule {
+        case .constant: settings.learningRateSchedule = .constant
+        case .cosine: settings.learningRateSchedule = .cosine(warmupEpochs: warmupEpochs)
+        case .step: settings.learningRateSchedule = .step(every: stepEpochs, gamma: stepGamma)
+        }
+        return settings
     }
 }
 

@@ -47,41 +47,72 @@ public struct StudentStage {
     public func run(dataset: PreparedDataset, jobs: Int = 1) throws {
         let spec = context.spec
         let all = Array(dataset.tasks.indices)
+        let temperature = student.temperature ?? spec.softTargets.temperature
+        let combine = EnsembleCombine(rawValue: (student.combine ?? spec.softTargets.combine).rawValue)!
         let train = try dataset.blocks("train", tasks: all, path: context.layout.dataset)
         let val = try dataset.blocks("val", tasks: all, path: context.layout.dataset)
         if student.distill == .soft && !spec.teachers.isEmpty {
+            // Targets at this student's temperature and combination, rebuilt from the members'
+            // stored outputs, on the training split (to learn) and the validation split (to
+            // measure the student's own objective for model selection).
             let soft = try SoftTargetsFile.read(from: context.layout.softTargets)
             for (t, info) in dataset.tasks.enumerated() {
                 guard let s = soft.task(info.name) else { continue }
-                guard s.targets.rows == train.count else {
-                    throw ArtifactError(path: context.layout.softTargets, "/\(info.name) has \(s.targets.rows) rows, the training split \(train.count); re-run soft-targets")
+                guard s.targets.rows == train.count, s.validationMemberOutputs.first.map({ $0.rows == val.count }) ?? false else {
+                    throw ArtifactError(path: context.layout.softTargets, "/\(info.name) does not match the training and validation splits; re-run soft-targets")
                 }
-                var targets = s.targets
-                if info.kind == .regression {
-                    for i in 0..<targets.count { targets.storage[i] = (targets.storage[i] - Float(info.labelMean)) / Float(info.labelStd) }
+                func standardised(_ m: Matrix) -> Matrix {
+                    guard info.kind == .regression else { return m }
+                    var m = m
+                    for i in 0..<m.count { m.storage[i] = (m.storage[i] - Float(info.labelMean)) / Float(info.labelStd) }
+                    return m
                 }
-                train.targets[t].soft = targets
+                train.targets[t].soft = standardised(s.targets(s.memberOutputs, combine: combine, temperature: Float(temperature)))
+                val.targets[t].soft = standardised(s.targets(s.validationMemberOutputs, combine: combine, temperature: Float(temperature)))
             }
+        }
+        // Transfer rows: no labels, the teachers' targets at this student's T and combination.
+        var learnFrom: RowBlocks = train
+        if student.transfer, student.distill == .soft, spec.transfer != nil {
+            let outputs = try TransferFile.readOutputs(from: context.layout.transfer)
+            let rows = try SplitRows(path: context.layout.transfer, split: "transfer")
+            let targets = dataset.tasks.map { info -> TaskTargets in
+                let missing: TaskTargets.Labels = info.kind == .classification
+                    ? .classes([Int32](repeating: -1, count: rows.rows)) : .values([Float](repeating: .nan, count: rows.rows))
+                guard let t = outputs.first(where: { $0.name == info.name }) else { return TaskTargets(labels: missing) }
+                var q = info.kind == .classification
+                    ? Ensemble.probabilities(memberLogits: t.members, combine: combine, temperature: Float(temperature))
+                    : Ensemble.meanPrediction(t.members)
+                if info.kind == .regression {
+                    for i in 0..<q.count { q.storage[i] = (q.storage[i] - Float(info.labelMean)) / Float(info.labelStd) }
+                }
+                return TaskTargets(labels: missing, soft: q)
+            }
+            learnFrom = ConcatenatedBlocks([train, SplitBlocks(source: rows, selection: nil, targets: targets)])
+            context.console.info("  learning the teachers' targets on \(rows.rows) transfer rows too")
         }
         let names = dataset.tasks.map(\.name)
         let blueprint = Self.blueprint(student, inputs: dataset.features.count, tasks: dataset.tasks.map(\.head))
         let taskWeights = Self.taskWeights(student, tasks: dataset.tasks, train: train)
         let weights = zip(names, taskWeights).map { "\($0) \(Format.fixed(Double($1), 2))" }.joined(separator: ", ")
-        context.console.info("  \(student.architecture.rawValue), \(student.distill == .soft ? "distilling (α \(student.alpha), T \(spec.softTargets.temperature))" : "hard labels only"), task weights \(student.taskWeighting.rawValue): \(weights); \(student.batching.rawValue) batches; \(student.replicates) replicate\(student.replicates == 1 ? "" : "s")")
+        context.console.info("  \(student.architecture.rawValue), \(student.distill == .soft ? "distilling (α \(student.alphaSchedule == .linear ? "1 → 0" : "\(student.alpha)"), T \(temperature), \(combine.rawValue))" : "hard labels only"), task weights \(student.taskWeighting.rawValue): \(weights); \(student.batching.rawValue) batches; \(student.replicates) replicate\(student.replicates == 1 ? "" : "s")")
         // Replicates are independent units: each has its own seed, checkpoint and file.
+        let preprocessing = Preprocessing(spec: spec, dataset: dataset, taskIndices: all)
         try WorkerPool.run(count: student.replicates, jobs: jobs) { k in
-            try trainReplicate(k, blueprint: blueprint, taskWeights: taskWeights, train: train, validation: val, names: names)
+            try trainReplicate(k, blueprint: blueprint, taskWeights: taskWeights, temperature: temperature, train: learnFrom,
+                               validation: val, names: names, preprocessing: preprocessing)
         }
     }
 
     /// Trains (or reuses) replicate `k`: the seed shared by replicate k of every student.
-    func trainReplicate(_ k: Int, blueprint: NetworkBlueprint, taskWeights: [Float], train: SplitBlocks, validation: SplitBlocks,
-                        names: [String]) throws {
+    func trainReplicate(_ k: Int, blueprint: NetworkBlueprint, taskWeights: [Float], temperature: Double, train: RowBlocks,
+                        validation: SplitBlocks, names: [String], preprocessing: Preprocessing) throws {
         let spec = context.spec
         let seed = Seeds.student(spec, replicate: k)
         let net = try NetworkFactory.make(blueprint, seed: seed)
-        var settings = student.training.trainerSettings(alpha: student.alpha, temperature: spec.softTargets.temperature,
+        var settings = student.training.trainerSettings(alpha: student.alpha, temperature: temperature,
                                                         taskWeights: taskWeights, seed: seed)
+        settings.alphaSchedule = student.alphaSchedule == .linear ? .linear : .constant
         settings.weighting = student.taskWeighting == .uncertainty ? .uncertainty : .fixed
         settings.batching = student.batching == .perTask ? .perTask(temperature: student.samplingTemperature) : .mixed
         let name = ArtifactLayout.replicateName(student.name, k)
@@ -90,7 +121,7 @@ public struct StudentStage {
             context: context, role: "student", name: name, seed: seed,
             fingerprint: Fingerprint.of(text: "\(fingerprint)\nreplicate \(k)\nseed \(seed)"),
             checkpointPath: context.layout.studentCheckpoint(student.name, replicate: k), finalPath: finalPath,
-            force: force, finishedIsTrusted: isTrusted(finalPath))
+            force: force, finishedIsTrusted: isTrusted(finalPath), preprocessing: preprocessing)
         let started = ContinuousClock.now
         let outcome = try training.run(network: net, settings: settings, train: train, validation: validation) { record in
             let metrics = zip(names, record.validationMetrics).map { "\($0) \(Format.fixed($1, 3))" }.joined(separator: " ")

@@ -55,7 +55,8 @@ public struct TeachersStage {
             fingerprint: memberFingerprint(teacher, member: member),
             checkpointPath: context.layout.teacherCheckpoint(task: teacher.task, member: member),
             finalPath: context.layout.teacherMember(task: teacher.task, member: member), force: force,
-            finishedIsTrusted: isTrusted(context.layout.teacherMember(task: teacher.task, member: member)))
+            finishedIsTrusted: isTrusted(context.layout.teacherMember(task: teacher.task, member: member)),
+            preprocessing: Preprocessing(spec: spec, dataset: dataset, taskIndices: [t]))
         let started = ContinuousClock.now
         let outcome = try training.run(network: net, settings: settings, train: train, validation: val) { record in
             context.console.progress("  \(label)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val \(metricName) \(Format.fixed(record.validationMetrics[0]))  \(Format.count(record.examplesPerSecond)) ex/s",

@@ -1,6 +1,7 @@
 import Artifacts
 import Foundation
 import Metrics
+import Tensor
 import Testing
 @testable import Pipeline
 
@@ -100,5 +101,48 @@ import Testing
         let second = try EvaluationReport.read(from: p.artifacts + "/report/metrics.json")
         #expect(second.ship == ship)
         #expect(second.model("kd")?.tasks != first.model("kd")?.tasks)
+    }
+}
+
+@Suite struct DegenerateIntervalTests {
+    /// Two replicates that differ from their baseline by exactly the same amount give a paired-t
+    /// interval of zero width: that must not be called significant on its own; the bootstrap over
+    /// test rows decides.
+    @Test func identicalReplicateDifferencesFallBackToTheBootstrapOverTestRows() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        var spec = try p.spec()
+        let kd = spec.students[0]
+        var baseline = kd
+        baseline.name = "baseline"; baseline.distill = .none
+        spec.students = [kd, baseline]
+        let task = TaskInfo(name: "y", column: "y", kind: .classification, classes: ["a", "b"])
+        let labels: [Int32] = (0..<40).map { Int32($0 % 2) }
+        let dataset = PreparedDataset(source: "test", seed: 1, features: [], tasks: [task],
+                                      splits: [SplitData(name: "test", x: Matrix(rows: 40, cols: 0), labels: [.classes(labels)],
+                                                         sourceRows: (0..<40).map(Int32.init))])
+        // Logits: kd a little better than the baseline, the same in both replicates.
+        func logits(_ noise: Float) -> Matrix {
+            Matrix(rows: 40, cols: 2, storage: (0..<40).flatMap { r -> [Float] in
+                let right = Float(labels[r]) * 2 - 1
+                return [0, right * (r % 5 == 0 ? -noise : noise)]
+            })
+        }
+        func replicate(_ k: Int, _ auc: Double) -> ReplicateEvaluation {
+            ReplicateEvaluation(replicate: k, tasks: ["y": TaskMetrics(rows: 40, accuracy: auc, auc: auc)], validation: [:])
+        }
+        let students = [
+            EvaluationStatistics.Replicates(student: kd, evaluations: [replicate(0, 0.85), replicate(1, 0.85)],
+                                            outputs: [[logits(1)], [logits(1)]], parameters: 10),
+            EvaluationStatistics.Replicates(student: baseline, evaluations: [replicate(0, 0.80), replicate(1, 0.80)],
+                                            outputs: [[logits(0.5)], [logits(0.5)]], parameters: 10),
+        ]
+        let stats = EvaluationStatistics(spec: spec, dataset: dataset,
+                                         tasks: [EvaluationReport.Task(name: "y", kind: "classification", classes: ["a", "b"], hasTeacher: false)],
+                                         labels: [.classes(labels)], ensembles: [:])
+        let c = stats.comparisons(students)[0].tasks["y"]!
+        #expect(c.vsBaseline?.interval.method == .bootstrap)
+        // Logits that differ only in scale rank the rows alike: the bootstrap sees no difference in AUC.
+        #expect(c.vsBaseline?.excludesZero == false)
     }
 }

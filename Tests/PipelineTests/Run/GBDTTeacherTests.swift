@@ -11,7 +11,8 @@ import Testing
 @Suite(.serialized) struct GBDTTeacherTests {
     /// The tiny penguins pipeline with: species taught by 2 GBDT members and 1 MLP member,
     /// sex (binary) by 2 GBDT members, mass (regression) by 2 GBDT members.
-    static func pipeline(massDepth: Int = 3, rounds: Int = 60, earlyStopping: Int = 6, learningRate: Double = 0.3) throws -> TestPipeline {
+    static func pipeline(massDepth: Int = 3, rounds: Int = 60, earlyStopping: Int = 6, learningRate: Double = 0.3,
+                         extraYAML: String = "", studentYAML: String = "") throws -> TestPipeline {
         let p = try TestPipeline()
         try p.write(yaml: """
         name: tiny
@@ -42,6 +43,8 @@ import Testing
             epochs: 8
             batch_size: 16
             learning_rate: 0.01
+        \(studentYAML)
+        \(extraYAML)
         """)
         return p
     }
@@ -93,6 +96,34 @@ import Testing
         #expect((ensemble.tasks["species"]?.accuracy ?? 0) > 0.9)
         #expect((report.model("sex/ensemble")?.tasks["sex"]?.auc ?? 0) > 0.8)
         #expect((report.model("mass/ensemble")?.tasks["mass"]?.r2 ?? 0) > 0.6)
+    }
+
+    @Test func transferRowsAreLabelledByMembersOfEitherKind() throws {
+        let p = try Self.pipeline(extraYAML: "transfer: {multiplier: 2, noise: 0.1, resample: 0.1, mixup: 0.2}",
+                                  studentYAML: "    transfer: true")
+        defer { p.remove() }
+        try p.run()
+        let layout = ArtifactLayout(root: p.artifacts)
+        let tasks = try TransferFile.readOutputs(from: layout.transfer)
+        let species = try #require(tasks.first { $0.name == "species" })
+        #expect(species.members.count == 3)
+        let rows = try SplitRows(path: layout.transfer, split: "transfer").read(0..<species.members[0].rows)
+        for k in 0..<3 {
+            let member = try TeacherMemberFile.read(from: layout.teacherMember(task: "species", member: k))
+            #expect(try member.makePredictor().predict(rows) == species.members[k], "species/member-\(k) on the transfer rows")
+        }
+        #expect(try p.run().lines.contains { $0.contains("up to date") })
+    }
+
+    @Test func gbdtMembersCarryTheirPreprocessing() throws {
+        let p = try Self.pipeline()
+        defer { p.remove() }
+        try p.run()
+        let layout = ArtifactLayout(root: p.artifacts)
+        let file = try gbdtFile(layout, "sex", 0)
+        let preprocessing = try #require(file.preprocessing)
+        #expect(preprocessing.inputCount == file.blueprint.inputs)
+        #expect(preprocessing.tasks.map(\.name) == ["sex"])
     }
 
     func gbdtFile(_ layout: ArtifactLayout, _ task: String, _ member: Int) throws -> GBDTMemberFile {

@@ -86,8 +86,10 @@ import Testing
         defer { p.remove() }
         let r = try runCLI(["run", p.file])
         #expect(r.code == 0, "\(r.err)")
-        #expect(r.out.contains("| task | metric | teachers (ensemble) | teacher (mean member) | kd (hard-sharing) |"))
-        #expect(r.out.contains("| species | accuracy |"))
+        #expect(r.out.hasPrefix("\n| model | parameters | species accuracy | sex ROC AUC | mass R² |\n"))
+        #expect(r.out.contains("\n| teachers (ensemble) | "))
+        #expect(r.out.contains("\n| kd (hard-sharing) | "))
+        #expect(r.out.contains("\nship: kd — validation score "))
         #expect(r.err.contains("==> teachers"))
         let status = try runCLI(["status", p.file, "--json"])
         #expect(status.code == 0)

@@ -4,6 +4,7 @@ import HDF5
 import MultiTask
 import Tensor
 import Testing
+import TestSupport
 @testable import Pipeline
 
 /// Failure classes of a reliability run (issue 9): a full disk, divergence, damaged checkpoints,
@@ -27,16 +28,8 @@ import Testing
     /// limit fail with EFBIG, as they fail with ENOSPC on a full disk.
     func runWithFileSizeLimit(_ kib: Int, _ arguments: [String]) throws -> (code: Int32, err: String) {
         let quoted = ([TestPipeline.binary] + arguments).map { "'\($0)'" }.joined(separator: " ")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", "trap '' XFSZ; ulimit -f \(kib); exec \(quoted)"]
-        let err = Pipe()
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = err
-        try p.run()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: e, as: UTF8.self))
+        let r = try runProcess("/bin/bash", ["-c", "trap '' XFSZ; ulimit -f \(kib); exec \(quoted)"])
+        return (r.code, r.err)
     }
 
     // MARK: class 1 — a failed write (disk full)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import Pipeline
 
 /// A tiny pipeline on the committed penguins CSV, in its own temporary folder.
@@ -84,16 +85,6 @@ struct TestPipeline {
 
 /// Runs the mtkd binary; returns exit code, stdout and stderr.
 func runCLI(_ arguments: [String], in directory: String? = nil) throws -> (code: Int32, out: String, err: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: TestPipeline.binary)
-    p.arguments = arguments
-    if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    let r = try runProcess(TestPipeline.binary, arguments, in: directory)
+    return (r.code, r.out, r.err)
 }

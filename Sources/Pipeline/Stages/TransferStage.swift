@@ -1,0 +1,147 @@
+import Artifacts
+import Foundation
+import MultiTask
+import Tensor
+
+/// `transfer`: augmented copies of the training rows (`multiplier` per row), and every teacher
+/// member's outputs on them, written to `transfer.h5` a block at a time.
+///
+/// Augmentation happens in the encoded feature space, where numeric features are standardised
+/// and categorical ones one-hot, in this order per row: mixup with another row of the block
+/// (probability `mixup`, λ ~ U(0.5, 1)), MUNGE-style swaps with the nearest of 64 sampled rows of
+/// the block (each feature with probability `munge`), categorical values redrawn from their
+/// training distribution (probability `resample`), Gaussian noise on numeric features
+/// (`noise` standard deviations). Each (block, copy) has its own seeded generator, so the file
+/// is the same whatever the order of work.
+public struct TransferStage {
+    public let context: StageContext
+    public init(context: StageContext) { self.context = context }
+
+    /// Rows generated and labelled at once.
+    static let blockRows = 8_192
+
+    public func run(dataset: PreparedDataset) throws {
+        let spec = context.spec
+        guard let settings = spec.transfer else { return }
+        let source = try SplitRows(path: context.layout.dataset, split: "train")
+        let n = source.rows, m = settings.multiplier
+        let augmenter = try Augmenter(features: dataset.features, settings: settings, source: source)
+        // Every member of every teacher (MLP or GBDT), in memory (small next to the rows).
+        let teachers = try spec.teacherTasks.map { task -> (task: TaskInfo, nets: [TeacherPredictor]) in
+            let info = dataset.tasks[dataset.taskIndex(task)!]
+            let nets = try spec.teacherMembers.filter { $0.teacher.task == task }.map {
+                try TeacherMemberFile.read(from: context.layout.teacherMember(task: task, member: $0.member)).makePredictor()
+            }
+            return (info, nets)
+        }
+        let attributes = ["multiplier": Double(m), "noise": settings.noise, "resample": settings.resample,
+                          "munge": settings.munge, "mixup": settings.mixup]
+        try TransferFile.write(to: context.layout.transfer, rows: n * m, features: source.cols, attributes: attributes,
+                               tasks: teachers.map { ($0.task.name, $0.task.kind, $0.nets.count, $0.task.head.outputs) }) { writer in
+            var start = 0, block = 0
+            while start < n {
+                let range = start..<min(start + Self.blockRows, n)
+                let x = try source.read(range)
+                for copy in 0..<m {
+                    if Interruption.requested { throw Interruption.Stopped(message: "interrupted; `mtkd run` makes the transfer set again") }
+                    var rng = RNG(seed: RNG.derive(seed: spec.seed, stream: Seeds.fnv("transfer/block-\(block)/copy-\(copy)")))
+                    let rows = augmenter.augment(x, rng: &rng)
+                    let outputs = try teachers.map { t in
+                        try t.nets.map { net -> Matrix in
+                            var out = try net.predict(rows)
+                            if t.task.kind == .regression {
+                                for i in 0..<out.count { out.storage[i] = out.storage[i] * Float(t.task.labelStd) + Float(t.task.labelMean) }
+                            }
+                            return out
+                        }
+                    }
+                    try writer.append(rows, sourceRows: range.map(Int32.init), outputs: outputs)
+                }
+                start = range.upperBound
+                block += 1
+            }
+        }
+        context.console.info("  \(n * m) transfer rows (\(m) per training row), labelled by \(teachers.reduce(0) { $0 + $1.nets.count }) teacher members")
+    }
+}
+
+/// Makes augmented copies of encoded rows.
+struct Augmenter {
+    let settings: TransferSpec
+    /// Numeric feature columns.
+    let numeric: [Int]
+    /// One-hot groups: the columns of one categorical feature, and the training frequency of each.
+    let groups: [(columns: [Int], cumulative: [Double])]
+
+    init(features: [FeatureInfo], settings: TransferSpec, source: SplitRows) throws {
+        self.settings = settings
+        numeric = features.indices.filter { features[$0].kind == .numeric }
+        var byColumn: [String: [Int]] = [:], order: [String] = []
+        for (i, f) in features.enumerated() where f.kind == .categorical {
+            if byColumn[f.column] == nil { order.append(f.column) }
+            byColumn[f.column, default: []].append(i)
+        }
+        // Category frequencies over the training rows, read a block at a time.
+        var counts = [Double](repeating: 0, count: features.count)
+        if !order.isEmpty {
+            var start = 0
+            while start < source.rows {
+                let range = start..<min(start + TransferStage.blockRows, source.rows)
+                let x = try source.read(range)
+                for r in 0..<x.rows { for c in 0..<x.cols where features[c].kind == .categorical { counts[c] += Double(x[r, c]) } }
+                start = range.upperBound
+            }
+        }
+        groups = order.map { column in
+            let cols = byColumn[column]!
+            let total = max(cols.reduce(0) { $0 + counts[$1] }, 1)
+            var running = 0.0
+            return (cols, cols.map { running += counts[$0] / total; return running })
+        }
+    }
+
+    func augment(_ x: Matrix, rng: inout RNG) -> Matrix {
+        var out = x
+        let n = x.rows, f = x.cols
+        guard n > 0 else { return out }
+        for r in 0..<n {
+            if settings.mixup > 0, rng.uniformDouble() < settings.mixup {
+                let other = rng.int(below: n)
+                let lambda = Float(0.5 + 0.5 * rng.uniformDouble())
+                for c in 0..<f { out[r, c] = lambda * x[r, c] + (1 - lambda) * x[other, c] }
+            }
+            if settings.munge > 0 {
+                let neighbour = nearest(to: r, in: x, rng: &rng)
+                for c in numeric where rng.uniformDouble() < settings.munge { out[r, c] = x[neighbour, c] }
+                for g in groups where rng.uniformDouble() < settings.munge {
+                    for c in g.columns { out[r, c] = x[neighbour, c] }
+                }
+            }
+            if settings.resample > 0 {
+                for g in groups where rng.uniformDouble() < settings.resample {
+                    let u = rng.uniformDouble()
+                    let pick = g.cumulative.firstIndex { u < $0 } ?? g.columns.count - 1
+                    for (i, c) in g.columns.enumerated() { out[r, c] = i == pick ? 1 : 0 }
+                }
+            }
+            if settings.noise > 0 {
+                let s = Float(settings.noise)
+                for c in numeric { out[r, c] += s * rng.normal() }
+            }
+        }
+        return out
+    }
+
+    /// The nearest row to `r` (Euclidean) among 64 rows of the block drawn at random.
+    func nearest(to r: Int, in x: Matrix, rng: inout RNG) -> Int {
+        var best = r, bestDistance = Float.infinity
+        for _ in 0..<min(64, x.rows) {
+            let j = rng.int(below: x.rows)
+            guard j != r else { continue }
+            var d: Float = 0
+            for c in 0..<x.cols { let e = x[r, c] - x[j, c]; d += e * e }
+            if d < bestDistance { bestDistance = d; best = j }
+        }
+        return best
+    }
+}
