@@ -51,8 +51,9 @@ final class RowSpill {
         buffered = [Int](repeating: 0, count: bucketCount)
         buffers = [UnsafeMutableRawPointer?](repeating: nil, count: bucketCount)
         bufferEntries = max(1, min(self.bucketRows, bufferBytes / max(1, bucketCount * entryBytes)))
-        path = (directory as NSString).appendingPathComponent("\(AtomicWrite.marker)\(getpid())-\(name).rows")
-        fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        // A name of its own (several spills may share a folder, even in one process), never an existing file.
+        path = (directory as NSString).appendingPathComponent("\(AtomicWrite.marker)\(getpid())-\(name)-\(UUID().uuidString.prefix(8)).rows")
+        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw ArtifactError(path: path, "cannot create a temporary file: \(FileSystemError.reason(errno: errno))")
         }
