@@ -173,6 +173,11 @@ public struct PrepareStage {
         defer { buffer.deallocate() }
         buffer.initializeMemory(as: UInt8.self, repeating: 0, count: record.bytes)
         var k = 0
+        /// The file changed between the two readings (`rows`: the usable rows the second found).
+        func changed(_ rows: String) -> SpecError {
+            SpecError(file: spec.file, key: scan.key,
+                      message: "\(scan.path) changed while prepare read it: \(scan.kept) usable rows the first time, \(rows) the second")
+        }
         try scan.forEachBlock { block, first in
             let n = block.rowCount
             // Each column decoded once per block; a label column with a bad cell is left missing (its error comes later).
@@ -194,14 +199,13 @@ public struct PrepareStage {
                 for (offset, values) in numberSlots { buffer.storeBytes(of: values[r], toByteOffset: offset, as: Double.self) }
                 for (offset, values) in codeSlots { buffer.storeBytes(of: values[r], toByteOffset: offset, as: Int32.self) }
                 buffer.storeBytes(of: Int32(truncatingIfNeeded: first + r), toByteOffset: record.sourceRowOffset, as: Int32.self)
+                guard k < scan.kept else { throw changed("more") }
                 let (split, row) = placement.place(k)
                 k += 1
                 try spills[split].put(row, buffer)
             }
         }
-        guard k == scan.kept else {
-            throw SpecError(file: spec.file, key: scan.key, message: "\(scan.path) changed while it was read: \(k) usable rows, then \(scan.kept)")
-        }
+        guard k == scan.kept else { throw changed("\(k)") }
     }
 
     /// Every feature cell of every file (train, val, test) is valid before anything is
