@@ -141,6 +141,16 @@ public final class BlockCache: @unchecked Sendable {
     }
 }
 
+/// What `PreparedDataset.write(to:…rows:)` asks for: a block of one split's rows at a time.
+public protocol DatasetRows {
+    /// (rows.count, F) encoded features of rows `rows` of split `split` (0 train, 1 val, 2 test).
+    func features(split: Int, rows: Range<Int>) throws -> Matrix
+    /// The labels of task `task` (in task order) for those rows.
+    func labels(split: Int, task: Int, rows: Range<Int>) throws -> TaskTargets.Labels
+    /// The 0-based data row of the source file each of those rows came from.
+    func sourceRows(split: Int, rows: Range<Int>) throws -> [Int32]
+}
+
 /// `data/dataset.h5`: the prepared splits, features and tasks.
 ///
 /// ```
@@ -176,13 +186,18 @@ public struct PreparedDataset: Sendable {
 
     /// Writes the dataset atomically to `path`, each split's `x` from its matrix.
     public func write(to path: String) throws {
-        try write(to: path) { split, rows in splits[split].x.rows(rows) }
+        try Self.write(to: path, source: source, seed: seed, features: features, tasks: tasks,
+                       splitRows: splits.map { ($0.name, $0.rowCount) }, rows: InMemoryRows(splits: splits))
     }
 
-    /// Writes the dataset atomically to `path`, asking `features(split, rows)` for each split's
-    /// `x` one block of rows at a time (so the whole matrix never has to exist in memory).
-    /// The splits' own `x` are not used; their row counts come from `sourceRows`.
-    public func write(to path: String, blockRows: Int = 16_384, features encode: (Int, Range<Int>) throws -> Matrix) throws {
+    /// Writes a dataset atomically to `path`, asking `rows` for each split's features, labels and
+    /// source rows one block of rows at a time, so that no split has to exist in memory whole.
+    ///
+    /// The bytes depend only on the values, not on how they are handed over: blocks of `blockRows`
+    /// rows, each split's `x` first, then each task's labels, then the source rows.
+    /// - Parameter splitRows: each split's name and row count, in file order (train, val, test).
+    public static func write(to path: String, source: String, seed: UInt64, features: [FeatureInfo], tasks: [TaskInfo],
+                             splitRows: [(name: String, rows: Int)], blockRows: Int = 16_384, rows: DatasetRows) throws {
         BlockCache.shared.invalidate(path: path)
         try AtomicWrite.write(to: path) { temp in
             let file = try H5File.create(temp)
@@ -206,39 +221,63 @@ public struct PreparedDataset: Sendable {
                 try g.attributes.set("label_mean", .double(task.labelMean))
                 try g.attributes.set("label_std", .double(task.labelStd))
             }
-            for (index, split) in splits.enumerated() {
+            /// Calls `body` with each block of `n` rows.
+            func blocks(_ n: Int, _ body: (Range<Int>) throws -> Void) rethrows {
+                var start = 0
+                while start < n {
+                    let block = start..<min(start + blockRows, n)
+                    try body(block)
+                    start = block.upperBound
+                }
+            }
+            for (index, split) in splitRows.enumerated() {
                 let g = try root.createGroup(split.name)
-                let (n, f) = (split.rowCount, features.count)
+                let (n, f) = (split.rows, features.count)
                 // Deflate level 1: one-hot features compress nearly as well as at 4, in a third of the time.
                 let x = try g.createDataset("x", type: .float32, shape: [n, f], chunks: Self.rowChunks(rows: n, cols: f),
                                             compression: H5Compression(shuffle: true, deflateLevel: 1))
-                var start = 0
-                while start < n {
-                    let rows = start..<min(start + blockRows, n)
-                    let block = try encode(index, rows)
-                    guard block.rows == rows.count, block.cols == f else {
-                        throw ArtifactError(path: path, "features of /\(split.name) rows \(rows) are \(block.rows)×\(block.cols), expected \(rows.count)×\(f)")
+                try blocks(n) { block in
+                    let m = try rows.features(split: index, rows: block)
+                    guard m.rows == block.count, m.cols == f else {
+                        throw ArtifactError(path: path, "features of /\(split.name) rows \(block) are \(m.rows)×\(m.cols), expected \(block.count)×\(f)")
                     }
-                    try x.writeRows(rows, block.storage)
-                    start = rows.upperBound
+                    try x.writeRows(block, m.storage)
                 }
                 let y = try g.createGroup("y")
                 for (i, task) in tasks.enumerated() {
-                    switch split.labels[i] {
-                    case .classes(let c):
-                        try y.write(c, shape: [c.count], to: task.name).attributes
-                            .set("description", .string("class index into /tasks/\(task.name) classes; -1 = missing label"))
-                    case .values(let v):
-                        try y.write(v, shape: [v.count], to: task.name).attributes
-                            .set("description", .string("label in label units; NaN = missing label"))
+                    // Contiguous, as one write makes it: written a block at a time, the bytes are the same.
+                    let d = try y.createDataset(task.name, type: task.kind == .classification ? .int32 : .float32, shape: [n])
+                    try blocks(n) { block in
+                        switch try rows.labels(split: index, task: i, rows: block) {
+                        case .classes(let c) where task.kind == .classification: try d.writeRows(block, c)
+                        case .values(let v) where task.kind == .regression: try d.writeRows(block, v)
+                        default: throw ArtifactError(path: path, "labels of /\(split.name)/y/\(task.name) are not of a \(task.kind.rawValue) task")
+                        }
                     }
+                    try d.attributes.set("description", .string(task.kind == .classification
+                        ? "class index into /tasks/\(task.name) classes; -1 = missing label"
+                        : "label in label units; NaN = missing label"))
                 }
-                try g.write(split.sourceRows, shape: [split.sourceRows.count], to: "source_row").attributes
-                    .set("description", .string("0-based data row of the source file this row came from"))
+                let sourceRow = try g.createDataset("source_row", type: .int32, shape: [n])
+                try blocks(n) { block in try sourceRow.writeRows(block, try rows.sourceRows(split: index, rows: block)) }
+                try sourceRow.attributes.set("description", .string("0-based data row of the source file this row came from"))
                 try x.attributes.set("description", .string("features (row, feature): numeric standardised with /features/mean and std, categorical one-hot; names in /features/name"))
             }
             try file.close()
         }
+    }
+
+    /// The rows of splits held in memory.
+    private struct InMemoryRows: DatasetRows {
+        var splits: [SplitData]
+        func features(split: Int, rows: Range<Int>) throws -> Matrix { splits[split].x.rows(rows) }
+        func labels(split: Int, task: Int, rows: Range<Int>) throws -> TaskTargets.Labels {
+            switch splits[split].labels[task] {
+            case .classes(let c): return .classes(Array(c[rows]))
+            case .values(let v): return .values(Array(v[rows]))
+            }
+        }
+        func sourceRows(split: Int, rows: Range<Int>) throws -> [Int32] { Array(splits[split].sourceRows[rows]) }
     }
 
     /// Chunks of whole rows, about 256 KiB each (at least one row).

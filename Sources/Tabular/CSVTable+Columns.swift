@@ -53,10 +53,24 @@ extension CSVTable {
     /// - Complexity: O(total bytes of the column); one `String` per distinct category, and
     ///   one check of each distinct text (not of each cell).
     public func categoricalColumn(_ column: Int) throws -> (codes: [Int32], categories: [String]) {
+        let coder = CategoryCoder()
+        let codes = try categoricalColumn(column, coder: coder)
+        return (codes, coder.categories())
+    }
+
+    /// A column as category codes of `coder`, which keeps its codes from one call to the next:
+    /// the blocks of a file read one after another get the codes of the whole file (in the order
+    /// texts first appear in it). -1 where a cell is missing.
+    /// - Throws: `CSVError.controlCharacter` or `.invalidUTF8` naming the first cell of this
+    ///   table whose text cannot be a category; only texts new to `coder` are checked, each once.
+    ///   After a throw, `coder` holds the bad text: use a coder that threw no more.
+    /// - Complexity: O(total bytes of the column).
+    public func categoricalColumn(_ column: Int, coder: CategoryCoder) throws -> [Int32] {
         precondition(column >= 0 && column < columnCount, "column \(column) out of range 0..<\(columnCount)")
         var codes = [Int32](repeating: -1, count: rowCount)
-        guard rowCount > 0 else { return (codes, []) }
-        let table = _CategoryTable()
+        guard rowCount > 0 else { return codes }
+        let table = coder.table
+        let known = table.count
         let missing = self.missing
         bytes.withUnsafeBufferPointer { text in
             spans.withUnsafeBufferPointer { spans in
@@ -82,7 +96,7 @@ extension CSVTable {
                 }
             }
         }
-        if let bad = table.firstUnfitKey() {
+        if let bad = table.firstUnfitKey(from: known) {
             // The first row holding it: a cheap pass, on this error path only.
             let row = codes.firstIndex(of: Int32(bad.code))!
             let (line, field) = position(row: row, column: column)
@@ -94,6 +108,21 @@ extension CSVTable {
                 throw CSVError.invalidUTF8(file: source, line: line, field: field, column: columnNames[column], value: value)
             }
         }
-        return (codes, table.categories())
+        return codes
     }
+}
+
+/// Codes for the distinct texts of a categorical column (0, 1, 2, … in the order they first
+/// appear), kept across the blocks of a file so that one text has one code in all of them.
+/// - Complexity: memory O(distinct texts).
+public final class CategoryCoder {
+    let table = _CategoryTable()
+
+    public init() {}
+
+    /// Distinct texts coded so far.
+    public var count: Int { table.count }
+
+    /// The texts by code.
+    public func categories() -> [String] { table.categories() }
 }

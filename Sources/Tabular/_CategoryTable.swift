@@ -91,11 +91,11 @@ final class _CategoryTable {
     /// Why a key cannot be a category's text.
     enum KeyProblem { case controlCharacter, invalidUTF8 }
 
-    /// The first key (by code) holding a control character other than tab, LF and CR (NUL,
-    /// ESC, DEL, …) or bytes that are not UTF-8; nil when every key is fit to be text.
-    /// - Complexity: O(total bytes of the distinct keys).
-    func firstUnfitKey() -> (code: Int, problem: KeyProblem)? {
-        for id in 0..<count {
+    /// The first key (by code, from code `first` on) holding a control character other than tab,
+    /// LF and CR (NUL, ESC, DEL, …) or bytes that are not UTF-8; nil when every such key is fit to be text.
+    /// - Complexity: O(total bytes of the keys checked).
+    func firstUnfitKey(from first: Int = 0) -> (code: Int, problem: KeyProblem)? {
+        for id in first..<count {
             let key = UnsafeBufferPointer(start: keyBytes + keyStarts[id], count: keyLengths[id])
             var ascii = true
             for b in key {

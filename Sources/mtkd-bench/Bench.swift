@@ -24,6 +24,9 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Results file (JSON). Default: bench/results.json for all or --quick measures, <work>/results-only.json for a selection.")
     var out: String?
 
+    @Flag(help: "Put this run's rows into the results file (bench/results.json unless --out), replacing the rows of the measures it ran and keeping the others; the run is listed under merged_runs.")
+    var merge = false
+
     @Flag(name: .customLong("with-torch-e2e"),
           help: "Also run bench/torch_reference.py (~3 min) as the end-to-end reference instead of the quoted 199 s.")
     var withTorchEndToEnd = false

@@ -31,22 +31,49 @@ struct BenchRun {
         print(ResultsTable.text(rows, loadBefore: loadBefore, loadAfter: loadAfter))
         for (name, message) in failures { print("FAILED \(name): \(message)") }
 
-        let results: JSONValue = [
-            "tool": "mtkd-bench", "command": .string((["scripts/benchmark"] + flags).joined(separator: " ")),
+        let command = (["scripts/benchmark"] + flags + (options.merge ? ["--merge"] : [])).joined(separator: " ")
+        var results: JSONValue = [
+            "tool": "mtkd-bench", "command": .string(command),
             "started": .string(ISO8601DateFormatter().string(from: started)),
             "wall_seconds": .number(Date().timeIntervalSince(started)),
             "load_before": loadBefore.json, "load_after": loadAfter.json, "machine": machine,
             "rows": .array(rows.map(\.json)),
             "failures": .array(failures.map { ["measure": .string($0.0), "error": .string($0.1)] }),
         ]
-        let out = options.out.map { Bench.absolute($0, base: bench.root) }
-            ?? (isSelection ? bench.path("results-only.json") : Bench.absolute("bench/results.json", base: bench.root))
+        // A merge that failed does not touch the results file: its rows go to the scratch folder.
+        let merging = options.merge && failures.isEmpty
+        let out = options.out.map { Bench.absolute($0, base: bench.root) }.flatMap { options.merge && !merging ? nil : $0 }
+            ?? (isSelection && !merging ? bench.path("results-only.json") : Bench.absolute("bench/results.json", base: bench.root))
+        if merging, let data = FileManager.default.contents(atPath: out),
+           let existing = try? JSONDecoder().decode(JSONValue.self, from: data) {
+            results = Self.merged(results, into: existing, measures: measures.map { $0.name })
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try (encoder.encode(results) + Data("\n".utf8)).write(to: URL(fileURLWithPath: out), options: .atomic)
         print("wrote \(out.replacingOccurrences(of: bench.root + "/", with: ""))")
         if !failures.isEmpty { throw ExitCode(1) }
+    }
+}
+
+extension BenchRun {
+    /// `existing` with the rows of `measures` replaced by those of `run`, and `run` (without its
+    /// rows and machine) appended to `merged_runs`.
+    static func merged(_ run: JSONValue, into existing: JSONValue, measures: [String]) -> JSONValue {
+        guard case .object(var pairs) = existing, case .object(let runPairs) = run else { return run }
+        let replaced = Set(measures)
+        let kept = (existing["rows"]?.array ?? []).filter { !replaced.contains($0["measure"]?.string ?? "") }
+        let summary: JSONValue = .object(runPairs.filter { $0.key != "rows" && $0.key != "machine" }
+                                         + [(key: "measures", value: .array(measures.map { .string($0) }))])
+        func set(_ key: String, _ value: JSONValue) {
+            if let i = pairs.firstIndex(where: { $0.key == key }) { pairs[i].value = value } else { pairs.append((key, value)) }
+        }
+        set("rows", .array(kept + (run["rows"]?.array ?? [])))
+        set("merged_runs", .array((existing["merged_runs"]?.array ?? []).filter { run in
+            !(run["measures"]?.array ?? []).contains { replaced.contains($0.string ?? "") }
+        } + [summary]))
+        return .object(pairs)
     }
 }
 

@@ -39,4 +39,13 @@ enum PipelineFile {
         guard missing.isEmpty else { throw BenchError("pipeline file's data.files has no \(missing.sorted().joined(separator: ", "))") }
         return lines.joined(separator: "\n")
     }
+
+    /// `text` with the value of every `key: <number>` (block or flow style, at any depth)
+    /// replaced by `value`, e.g. every `epochs: 4` by `epochs: 1`.
+    static func setting(_ key: String, to value: String, in text: String) -> String {
+        guard let pattern = try? NSRegularExpression(pattern: "(^|[\\s{,])(\(NSRegularExpression.escapedPattern(for: key)):\\s*)[0-9.]+",
+                                                     options: [.anchorsMatchLines]) else { return text }
+        return pattern.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text),
+                                                withTemplate: "$1$2\(NSRegularExpression.escapedTemplate(for: value))")
+    }
 }

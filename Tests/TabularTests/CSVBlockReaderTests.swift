@@ -102,3 +102,33 @@ import Testing
     }
 }
 
+
+/// A `CategoryCoder` gives a text one code across the blocks of a file, the codes the whole
+/// file gives, and checks each new text once.
+@Suite struct CategoryCoderTests {
+    @Test func codesAcrossBlocksAreThoseOfTheWholeFile() throws {
+        let folder = try TemporaryFolder()
+        let text = "c\n" + (0..<500).map { i in i % 7 == 0 ? "NA" : "\"k\(i * 31 % 23), x\"" }.joined(separator: "\n") + "\n"
+        let path = try folder.write(Array(text.utf8), to: "c.csv")
+        let whole = try CSVTable.read(path).categoricalColumn(0)
+        for size in [16, 100, 1 << 20] {
+            let reader = try CSVBlockReader(path, blockBytes: size)
+            let coder = CategoryCoder()
+            var codes: [Int32] = []
+            while let block = try reader.next() { codes += try block.categoricalColumn(0, coder: coder) }
+            #expect(codes == whole.codes, "block size \(size)")
+            #expect(coder.categories() == whole.categories, "block size \(size)")
+        }
+    }
+
+    @Test func aControlCharacterInALaterBlockNamesItsLine() throws {
+        let folder = try TemporaryFolder()
+        let text = "c\n" + (0..<300).map { i in i == 250 ? "k\u{1B}" : "k\(i % 5)" }.joined(separator: "\n") + "\n"
+        let path = try folder.write(Array(text.utf8), to: "c.csv")
+        let reader = try CSVBlockReader(path, blockBytes: 64)
+        let coder = CategoryCoder()
+        var error: CSVError?
+        do { while let block = try reader.next() { _ = try block.categoricalColumn(0, coder: coder) } } catch let e as CSVError { error = e }
+        #expect(error == .controlCharacter(file: path, line: 252, field: 1, column: "c", value: "k\u{1B}"))
+    }
+}

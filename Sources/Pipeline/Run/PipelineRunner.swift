@@ -261,7 +261,7 @@ public final class PipelineRunner {
             switch d.name {
             case .prepare:
                 let prepared = try PrepareStage(spec: spec).run(writingTo: layout.dataset, log: { self.console.info("  " + $0) })
-                let sizes = prepared.splits.map { "\($0.name) \($0.rowCount)" }.joined(separator: ", ")
+                let sizes = zip(PreparedDataset.splitNames, prepared.rows).map { "\($0) \($1)" }.joined(separator: ", ")
                 console.info("  \(prepared.features.count) features; rows: \(sizes)")
             case .teachers:
                 try TeachersStage(context: context, datasetHash: inputs[layout.relative(layout.dataset)]!.sha256,

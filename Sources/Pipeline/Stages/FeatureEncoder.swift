@@ -16,6 +16,14 @@ struct FeatureEncoder {
     let features: [FeatureInfo]
     let missingPolicy: MissingFeaturePolicy
 
+    /// The training statistics of one feature column.
+    enum Statistics {
+        /// Mean and standard deviation of the present values (`meanStd`).
+        case numeric(mean: Double, std: Double)
+        /// The column's texts (by code) and how many training rows hold each.
+        case categorical(names: [String], counts: [Int])
+    }
+
     /// Categories per categorical column, for messages about the encoded width.
     var categoryCounts: [(column: String, count: Int)] {
         columns.compactMap { if case .categorical(let name, let categories, _) = $0 { return (name, categories.count) } else { return nil } }
@@ -23,31 +31,38 @@ struct FeatureEncoder {
 
     static let otherCategory = Preprocessing.otherCategory
 
-    static func meanStd(_ v: [Double]) -> (Double, Double) {
-        guard !v.isEmpty else { return (0, 1) }
-        let mean = v.reduce(0, +) / Double(v.count)
-        let variance = v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(v.count)
-        let std = variance.squareRoot()
-        return (mean, std > 1e-12 ? std : 1)
+    /// Mean and standard deviation (1 when the values are constant or absent) of `values`,
+    /// summed in their order: `mean = Σv / n`, then `Σ(v − mean)² / n`.
+    struct MeanStd {
+        private(set) var count = 0
+        private var sum = 0.0
+        private var squares = 0.0
+        private(set) var mean = 0.0
+
+        /// First pass: every value, in order.
+        @inline(__always) mutating func add(_ v: Double) { sum += v; count += 1 }
+        /// Between the passes.
+        mutating func finishMean() { mean = count > 0 ? sum / Double(count) : 0 }
+        /// Second pass: the same values in the same order.
+        @inline(__always) mutating func addSquare(_ v: Double) { squares = squares + (v - mean) * (v - mean) }
+
+        var result: (mean: Double, std: Double) {
+            guard count > 0 else { return (0, 1) }
+            let std = (squares / Double(count)).squareRoot()
+            return (mean, std > 1e-12 ? std : 1)
+        }
     }
 
-    static func fit(spec: PipelineSpec, train: PrepareStage.Part) throws -> FeatureEncoder {
+    /// The encoder of `spec`'s features from their training statistics (in feature order).
+    static func fit(spec: PipelineSpec, statistics: [Statistics]) -> FeatureEncoder {
         var columns: [Column] = []
         var features: [FeatureInfo] = []
-        let table = train.table
-        for f in spec.data.features {
-            let c = table.columnIndex(f.column)!
-            switch f.kind {
-            case .numeric:
-                let all = try train.columns.numeric(c, key: "data.features.numeric")
-                let present = train.rows.map { all[$0] }.filter { !$0.isNaN }
-                let (mean, std) = meanStd(present)
+        for (f, stats) in zip(spec.data.features, statistics) {
+            switch stats {
+            case .numeric(let mean, let std):
                 columns.append(.numeric(name: f.column, mean: mean, std: std))
                 features.append(FeatureInfo(name: f.column, column: f.column, kind: .numeric, mean: mean, std: std))
-            case .categorical:
-                let (codes, names) = try train.columns.categorical(c, key: "data.features.categorical")
-                var counts = [Int](repeating: 0, count: names.count)
-                for r in train.rows where codes[r] >= 0 { counts[Int(codes[r])] += 1 }
+            case .categorical(let names, let counts):
                 var seen = names.indices.filter { counts[$0] > 0 }
                 var other: Int? = nil
                 if let cap = spec.data.maxCategories, seen.count > cap {
@@ -68,40 +83,87 @@ struct FeatureEncoder {
         return FeatureEncoder(columns: columns, features: features, missingPolicy: spec.data.missingFeatures)
     }
 
-    /// (rows, features) for the part's rows.
-    func encode(_ part: PrepareStage.Part) throws -> Matrix {
-        let table = part.table
-        var x = Matrix(rows: part.rows.count, cols: features.count)
-        let width = features.count
+    /// How a table's rows are encoded: per feature column, its first input, and for categorical
+    /// columns the input each of the table's category codes sets (−1: none).
+    struct Plan {
+        var offsets: [Int]
+        var slots: [[Int32]]
+    }
+
+    /// The plan for a table whose categorical columns have the texts `names(column)` (by code).
+    func plan(names: (Int) -> [String]) -> Plan {
+        var offsets: [Int] = [], slots: [[Int32]] = []
         var offset = 0
-        for column in columns {
+        for (i, column) in columns.enumerated() {
+            offsets.append(offset)
             switch column {
-            case .numeric(let name, let mean, let std):
-                let c = table.columnIndex(name)!
-                let all = try part.columns.numeric(c, key: "data.features.numeric")
-                x.storage.withUnsafeMutableBufferPointer { p in
-                    for (i, r) in part.rows.enumerated() {
-                        let v = all[r]
-                        // Missing values survive only under impute-mean: the training mean is 0 after standardising.
-                        p[i * width + offset] = v.isNaN ? 0 : Float((v - mean) / std)
-                    }
-                }
+            case .numeric:
+                slots.append([])
                 offset += 1
-            case .categorical(let name, let categories, let other):
-                let c = table.columnIndex(name)!
-                let (codes, names) = try part.columns.categorical(c, key: "data.features.categorical")
-                let index = Dictionary(categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-                // Map this table's category codes to feature offsets once.
-                let slot: [Int?] = names.map { index[$0] ?? other }
-                x.storage.withUnsafeMutableBufferPointer { p in
-                    for (i, r) in part.rows.enumerated() {
-                        let code = codes[r]
-                        if code >= 0, let s = slot[Int(code)] { p[i * width + offset + s] = 1 }
-                    }
-                }
+            case .categorical(_, let categories, let other):
+                let index = Dictionary(categories.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { a, _ in a })
+                slots.append(names(i).map { index[$0] ?? other.map(Int32.init) ?? -1 })
                 offset += categories.count
             }
         }
-        return x
+        return Plan(offsets: offsets, slots: slots)
+    }
+
+    /// Writes the inputs of `records` (each `record.bytes`, rows of a table with `plan`) into
+    /// rows `row0…` of `x`, which are zero.
+    func encode(_ records: UnsafeRawBufferPointer, record: RowRecord, plan: Plan, into x: inout Matrix, at row0: Int) {
+        let n = records.count / record.bytes
+        let width = features.count
+        x.storage.withUnsafeMutableBufferPointer { p in
+            let out = p.baseAddress! + row0 * width
+            for (i, column) in columns.enumerated() {
+                let at = record.featureOffsets[i]
+                let offset = plan.offsets[i]
+                switch column {
+                case .numeric(_, let mean, let std):
+                    for r in 0..<n {
+                        let v = records.loadUnaligned(fromByteOffset: r * record.bytes + at, as: Double.self)
+                        // Missing values survive only under impute-mean: the training mean is 0 after standardising.
+                        out[r * width + offset] = v.isNaN ? 0 : Float((v - mean) / std)
+                    }
+                case .categorical:
+                    plan.slots[i].withUnsafeBufferPointer { slot in
+                        for r in 0..<n {
+                            let code = records.loadUnaligned(fromByteOffset: r * record.bytes + at, as: Int32.self)
+                            if code >= 0 {
+                                let s = slot[Int(code)]
+                                if s >= 0 { out[r * width + offset + Int(s)] = 1 }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The values of one row that `prepare` keeps between reading its CSV files and writing the
+/// dataset, as a fixed-size record: a Double per numeric feature and regression label, an
+/// Int32 per categorical feature and classification label (the file's category code, −1
+/// missing), and the row's index in its file.
+struct RowRecord {
+    /// Byte offset of each feature's value (in feature order) and of each task's label (in task order).
+    let featureOffsets: [Int]
+    let taskOffsets: [Int]
+    let sourceRowOffset: Int
+    let bytes: Int
+
+    init(spec: PipelineSpec) {
+        let numbers = spec.data.features.filter { $0.kind == .numeric }.count + spec.tasks.filter { $0.kind == .regression }.count
+        var nextNumber = 0, nextCode = 8 * numbers
+        func offset(numeric: Bool) -> Int {
+            if numeric { defer { nextNumber += 8 }; return nextNumber }
+            defer { nextCode += 4 }
+            return nextCode
+        }
+        featureOffsets = spec.data.features.map { offset(numeric: $0.kind == .numeric) }
+        taskOffsets = spec.tasks.map { offset(numeric: $0.kind == .regression) }
+        sourceRowOffset = offset(numeric: false)
+        bytes = (nextCode + 7) / 8 * 8
     }
 }
