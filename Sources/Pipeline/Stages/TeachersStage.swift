@@ -34,7 +34,9 @@ public struct TeachersStage {
     func memberFingerprint(_ teacher: TeacherSpec, member: Int) -> String {
         var p = Params()
         p.teacher(teacher)
-        let settings = p.values.keys.sorted().map { "\($0)=\(p.values[$0]!)" }.joined(separator: "\n")
+        // The ensemble's size is not the member's: raising `members` from 3 to 5 keeps members 0–2.
+        let settings = p.values.keys.sorted().filter { !$0.hasSuffix(".members") }.map { "\($0)=\(p.values[$0]!)" }
+            .joined(separator: "\n")
         return Fingerprint.of(text: "format \(ArtifactFormat.version)\nteacher \(teacher.task) member \(member)\nseed \(Seeds.teacher(context.spec, task: teacher.task, member: member))\ndata \(datasetHash)\n\(settings)")
     }
 

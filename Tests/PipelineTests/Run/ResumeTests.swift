@@ -118,3 +118,18 @@ func ranStages(_ lines: [String]) -> [String] {
         #expect(lines.contains("note: the previous run (pid 999999, started 2026-01-01T00:00:00Z) did not finish; resuming"))
     }
 }
+
+@Suite(.serialized) struct TeacherReuseTests {
+    @Test func raisingMembersFrom2To3TrainsOnlyTheNewMember() throws {
+        var p = try TestPipeline(members: 2)
+        defer { p.remove() }
+        try p.run()
+        let before = try (0..<2).map { try p.bytes("teachers/species/member-\($0).h5") }
+        p = try TestPipeline(members: 3, folder: p.folder)
+        let lines = try p.run().lines
+        #expect(lines.contains("  species/member-0: unchanged, reusing teachers/species/member-0.h5"))
+        #expect(lines.contains("  species/member-1: unchanged, reusing teachers/species/member-1.h5"))
+        #expect(lines.contains { $0.hasPrefix("  species/member-2: best epoch") })
+        #expect(try (0..<2).map { try p.bytes("teachers/species/member-\($0).h5") } == before)
+    }
+}
