@@ -21,9 +21,18 @@ public enum JSONArtifact {
             throw ArtifactError(path: path, "not a valid mtkd \(what): \(describe(e))")
         }
         if let v = value as? VersionedArtifact, v.formatVersion != ArtifactFormat.version {
+            if v.formatVersion < ArtifactFormat.version { throw OlderVersion(path: path, found: v.formatVersion) }
             throw ArtifactError(path: path, versionMismatch(found: v.formatVersion))
         }
         return value
+    }
+
+    /// A file written by an older mtkd: what it records is stale, not wrong (a lock then means
+    /// "every stage re-runs"), so callers may go on without it.
+    public struct OlderVersion: Error, LocalizedError, Equatable {
+        public var path: String
+        public var found: Int64
+        public var errorDescription: String? { "\(path): \(JSONArtifact.versionMismatch(found: found))" }
     }
 
     /// "written by a newer mtkd (format version 9; this mtkd reads version 1)", or older.

@@ -127,7 +127,10 @@ public final class PipelineRunner {
         let definitions = StageDefinition.all(spec)
         let checker = StageChecker(layout: layout, hasher: hasher, pipelineFile: spec.file)
         var lock: LockFile
-        do { lock = try LockFile.read(from: layout.lock) ?? LockFile(pipeline: spec.name) } catch let e as ArtifactError {
+        do { lock = try LockFile.read(from: layout.lock) ?? LockFile(pipeline: spec.name) } catch let e as JSONArtifact.OlderVersion {
+            console.info("note: \(layout.relative(e.path)) was written by an older mtkd (format version \(e.found)): every stage re-runs")
+            lock = LockFile(pipeline: spec.name)
+        } catch let e as ArtifactError {
             let names = definitions.map(\.name.description).joined(separator: ", ")
             throw ArtifactError(path: e.path, e.message + "; delete it and `mtkd run` re-runs every stage (\(names)), "
                                 + "reusing teacher members and students whose files still match their settings")

@@ -26,7 +26,9 @@ public struct PipelineStatus: Sendable, Codable {
     public static func of(_ spec: PipelineSpec) throws -> PipelineStatus {
         let layout = ArtifactLayout(root: spec.artifactsDirectory)
         let checker = StageChecker(layout: layout, hasher: FileHasher(), pipelineFile: spec.file)
-        let lock = try LockFile.read(from: layout.lock)
+        // A lock of an older format records nothing this mtkd can trust: every stage would re-run.
+        let lock: LockFile?
+        do { lock = try LockFile.read(from: layout.lock) } catch is JSONArtifact.OlderVersion { lock = nil }
         let running = RunLock.holder(path: layout.runLock)
         var willRun = Set<StageName>()
         var reports: [StageStatusReport] = []

@@ -262,6 +262,21 @@ import TestSupport
                 "\(r.err)")
     }
 
+    @Test func aLockFromAnOlderFormatMeansEveryStageRerunsNotAnError() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        try p.run()
+        let path = p.artifacts + "/mtkd.lock"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+            .replacingOccurrences(of: "\"format_version\" : \(ArtifactFormat.version)", with: "\"format_version\" : \(ArtifactFormat.version - 1)")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try PipelineStatus.of(p.spec()).stages.allSatisfy(\.willRun))
+        let lines = try p.run().lines
+        #expect(lines.contains("note: mtkd.lock was written by an older mtkd (format version \(ArtifactFormat.version - 1)): every stage re-runs"))
+        #expect(ranStages(lines) == ["prepare", "teachers", "soft-targets", "student:kd", "evaluate"])
+        #expect(try LockFile.read(from: path)?.formatVersion == ArtifactFormat.version)
+    }
+
     @Test func aCopiedProjectIsUpToDateBecauseTheLockNamesDataRelativeToThePipeline() throws {
         let p = try TestPipeline()
         defer { p.remove() }
