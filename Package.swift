@@ -53,7 +53,7 @@ let package = Package(
         // Comparison tables (Markdown, later HTML) from artifact files only.
         .target(name: "Report", dependencies: ["Artifacts", "Metrics"]),
         // Pipeline spec, stages and runner.
-        .target(name: "Pipeline", dependencies: ["Artifacts", "Report", "Tabular", "HDF5", "Tensor", "NN", "Metrics", "MultiTask", "GBDT",
+        .target(name: "Pipeline", dependencies: ["Artifacts", "Report", "Predict", "Tabular", "HDF5", "Tensor", "NN", "Metrics", "MultiTask", "GBDT",
                                                  .product(name: "Yams", package: "Yams"),
                                                  .product(name: "Crypto", package: "swift-crypto")]),
         // Predicting with a model file from raw CSV rows, block by block (`mtkd predict`).

@@ -52,7 +52,8 @@ extension StageDefinition {
                 x.set("seed", spec.seed)
                 x.set("transfer.multiplier", transfer.multiplier); x.set("transfer.noise", transfer.noise)
                 x.set("transfer.resample", transfer.resample); x.set("transfer.munge", transfer.munge); x.set("transfer.mixup", transfer.mixup)
-                stages.append(StageDefinition(name: .transfer, params: x.values, inputs: [layout.dataset] + memberFiles,
+                stages.append(StageDefinition(name: .transfer, params: x.values,
+                                              inputs: [layout.dataset] + memberFiles + (transfer.unlabelled.map { [$0] } ?? []),
                                               outputs: [layout.transfer], upstream: [.prepare, .teachers]))
             }
         }

@@ -113,7 +113,7 @@ struct SpecDraft {
             case "replicates":
                 replicates = try SpecDraft.replicates(value)
             case "transfer":
-                transfer = try SpecDraft.transfer(value)
+                transfer = try SpecDraft.transfer(value, baseDirectory: baseDirectory)
                 transferNode = value
             default:
                 break

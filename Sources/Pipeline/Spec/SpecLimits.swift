@@ -28,7 +28,7 @@ enum SpecLimits {
     static let warmupEpochs = 0...1_000_000
     static let stepEpochs = 1...1_000_000
     /// Augmented transfer rows per training row.
-    static let transferMultiplier = 1...100
+    static let transferMultiplier = 0...100
     /// Depth of a GBDT teacher's trees: 2^depth leaves each, at most.
     static let maxDepth = 1...30
     /// Boosting rounds of one GBDT member.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A transfer set (issue 12): extra inputs on which the teachers are run, so that students
 /// that ask for it (`transfer: true`) learn the teachers' targets on more than the training rows
 /// (Buciluă et al. 2006; Beyer et al. 2022). Augmented copies of the training rows, made in the
@@ -14,14 +16,17 @@ public struct TransferSpec: Equatable, Sendable {
     public var munge: Double = 0
     /// Probability that a row is mixed with another row of its block: λ·x + (1−λ)·x', λ ~ U(0.5, 1).
     public var mixup: Double = 0
+    /// A CSV (absolute path) of rows without labels, in the training data's columns: encoded with
+    /// the training statistics and labelled by the teachers too (the common real case).
+    public var unlabelled: String?
     public init() {}
 }
 
 extension SpecDraft {
-    static let transferKeys = ["multiplier", "noise", "resample", "munge", "mixup"]
+    static let transferKeys = ["multiplier", "noise", "resample", "munge", "mixup", "unlabelled"]
 
-    /// Reads `transfer:`.
-    static func transfer(_ node: SpecNode) throws -> TransferSpec {
+    /// Reads `transfer:`; `unlabelled` is relative to `baseDirectory` and must exist.
+    static func transfer(_ node: SpecNode, baseDirectory: String) throws -> TransferSpec {
         var spec = TransferSpec()
         try node.forEachEntry(keys: transferKeys, expected: "a mapping of transfer-set settings (multiplier, noise, …)") { key, value in
             func probability() throws -> Double {
@@ -37,8 +42,18 @@ extension SpecDraft {
             case "resample": spec.resample = try probability()
             case "munge": spec.munge = try probability()
             case "mixup": spec.mixup = try probability()
+            case "unlabelled":
+                let path = SpecPaths.absolute(try value.nonEmptyString("a CSV file of rows without labels"), base: baseDirectory)
+                var folder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &folder), !folder.boolValue else {
+                    throw value.error("no such file: \(path)")
+                }
+                spec.unlabelled = path
             default: break
             }
+        }
+        if spec.multiplier == 0 && spec.unlabelled == nil {
+            throw node.error("a transfer set needs augmented rows (multiplier ≥ 1) or unlabelled rows (unlabelled: a CSV file)")
         }
         return spec
     }

@@ -1,6 +1,8 @@
 import Artifacts
 import Foundation
 import MultiTask
+import Predict
+import Tabular
 import Tensor
 
 /// `transfer`: augmented copies of the training rows (`multiplier` per row), and every teacher
@@ -36,7 +38,21 @@ public struct TransferStage {
         }
         let attributes = ["multiplier": Double(m), "noise": settings.noise, "resample": settings.resample,
                           "munge": settings.munge, "mixup": settings.mixup]
-        try TransferFile.write(to: context.layout.transfer, rows: n * m, features: source.cols, attributes: attributes,
+        func label(_ rows: Matrix) throws -> [[Matrix]] {
+            try teachers.map { t in
+                try t.nets.map { net -> Matrix in
+                    var out = try net.predict(rows)
+                    if t.task.kind == .regression {
+                        for i in 0..<out.count { out.storage[i] = out.storage[i] * Float(t.task.labelStd) + Float(t.task.labelMean) }
+                    }
+                    return out
+                }
+            }
+        }
+        // Unlabelled rows: counted first (the file's datasets have a fixed size), every cell checked.
+        let unlabelled = try settings.unlabelled.map { try UnlabelledRows(path: $0, spec: spec, dataset: dataset) }
+        let extra = try unlabelled?.count() ?? 0
+        try TransferFile.write(to: context.layout.transfer, rows: n * m + extra, features: source.cols, attributes: attributes,
                                tasks: teachers.map { ($0.task.name, $0.task.kind, $0.nets.count, $0.task.head.outputs) }) { writer in
             var start = 0, block = 0
             while start < n {
@@ -46,22 +62,17 @@ public struct TransferStage {
                     if Interruption.requested { throw Interruption.Stopped(message: "interrupted; `mtkd run` makes the transfer set again") }
                     var rng = RNG(seed: RNG.derive(seed: spec.seed, stream: Seeds.fnv("transfer/block-\(block)/copy-\(copy)")))
                     let rows = augmenter.augment(x, rng: &rng)
-                    let outputs = try teachers.map { t in
-                        try t.nets.map { net -> Matrix in
-                            var out = try net.predict(rows)
-                            if t.task.kind == .regression {
-                                for i in 0..<out.count { out.storage[i] = out.storage[i] * Float(t.task.labelStd) + Float(t.task.labelMean) }
-                            }
-                            return out
-                        }
-                    }
-                    try writer.append(rows, sourceRows: range.map(Int32.init), outputs: outputs)
+                    try writer.append(rows, sourceRows: range.map(Int32.init), outputs: try label(rows))
                 }
                 start = range.upperBound
                 block += 1
             }
+            try unlabelled?.forEachBlock { rows in
+                try writer.append(rows, sourceRows: [Int32](repeating: -1, count: rows.rows), outputs: try label(rows))
+            }
         }
-        context.console.info("  \(n * m) transfer rows (\(m) per training row), labelled by \(teachers.reduce(0) { $0 + $1.nets.count }) teacher members")
+        let made = m > 0 ? "\(n * m) augmented (\(m) per training row)" : "no augmented"
+        context.console.info("  \(made) and \(extra) unlabelled transfer rows, labelled by \(teachers.reduce(0) { $0 + $1.nets.count }) teacher members")
     }
 }
 
@@ -143,5 +154,45 @@ struct Augmenter {
             if d < bestDistance { bestDistance = d; best = j }
         }
         return best
+    }
+}
+
+/// A user's CSV of rows without labels, encoded block by block with the training split's
+/// statistics and vocabularies (as `mtkd predict` encodes rows); missing cells imputed.
+struct UnlabelledRows {
+    let path: String
+    let options: CSVOptions
+    let preprocessing: Preprocessing
+
+    init(path: String, spec: PipelineSpec, dataset: PreparedDataset) throws {
+        self.path = path
+        let data = spec.data
+        options = CSVOptions(delimiter: UInt8(ascii: data.delimiter.unicodeScalars.first!), header: data.header,
+                             columnNames: data.columnNames, missingValues: data.missingValues, trimWhitespace: true)
+        preprocessing = Preprocessing(spec: spec, dataset: dataset, taskIndices: Array(dataset.tasks.indices))
+    }
+
+    /// Rows in the file, every feature cell checked (a bad cell is bad input: exit 64, file:line:column).
+    func count() throws -> Int {
+        var rows = 0
+        try forEachBlock { rows += $0.rows }
+        return rows
+    }
+
+    /// Calls `body` with each block's encoded rows, in file order.
+    func forEachBlock(_ body: (Matrix) throws -> Void) throws {
+        do {
+            let reader = try CSVBlockReader(path, options: options)
+            let encoder = try RowEncoder(preprocessing, columnNames: reader.columnNames, source: path, imputeMissing: true)
+            var x = Matrix.empty
+            while let table = try reader.next() {
+                try encoder.encode(table, into: &x)
+                try body(x)
+            }
+        } catch let e as PredictError {
+            throw SpecError(file: path, line: nil, key: "transfer.unlabelled", message: e.errorDescription ?? "\(e)")
+        } catch let e as CSVError {
+            throw SpecError(file: path, line: nil, key: "transfer.unlabelled", message: e.errorDescription ?? "\(e)")
+        }
     }
 }

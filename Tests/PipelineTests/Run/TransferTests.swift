@@ -82,3 +82,64 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct UnlabelledTransferTests {
+    /// The penguins' feature columns only (no labels), with `rows` rows; `bad` puts text in a number.
+    func unlabelledCSV(_ folder: String, rows: Int, bad: Bool = false) throws -> String {
+        let lines = try String(contentsOfFile: TestPipeline.penguins, encoding: .utf8).split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let keep = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "island"].map { header.firstIndex(of: $0)! }
+        var out = [keep.map { header[$0] }.joined(separator: ",")]
+        for line in lines[1...rows] {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            out.append(keep.map { cells[$0] }.joined(separator: ","))
+        }
+        if bad { out[3] = "39.1,abc,181,Torgersen" }
+        let path = folder + "/unlabelled.csv"
+        try (out.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func pipeline(_ p: TestPipeline, csv: String) throws {
+        var yaml = try String(contentsOfFile: p.file, encoding: .utf8)
+        yaml += """
+          - name: kd-transfer
+            hidden: [16]
+            epochs: 8
+            batch_size: 16
+            learning_rate: 0.01
+            transfer: true
+        transfer: {multiplier: 0, unlabelled: \(csv)}
+
+        """
+        try p.write(yaml: yaml)
+    }
+
+    @Test func unlabelledRowsAreEncodedWithTheTrainingStatisticsAndLabelledByTheTeachers() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        try pipeline(p, csv: try unlabelledCSV(p.folder, rows: 100))
+        let lines = try p.run().lines
+        #expect(lines.contains("  no augmented and 100 unlabelled transfer rows, labelled by 4 teacher members"))
+        let file = try H5File.open(p.artifacts + "/transfer.h5")
+        #expect(try file.root.dataset("transfer/source_row").read(Int32.self) == [Int32](repeating: -1, count: 100))
+        // Row k of the file is the source row k encoded as prepare encodes: the dataset's rows that came from it agree.
+        let dataset = try PreparedDataset.read(from: p.artifacts + "/data/dataset.h5")
+        let x = try file.root.dataset("transfer/x").read(Float.self), f = dataset.features.count
+        for split in dataset.splits {
+            for (r, source) in split.sourceRows.enumerated() where source < 100 {
+                #expect(Array(x[(Int(source) * f)..<((Int(source) + 1) * f)]) == Array(split.x.storage[(r * f)..<((r + 1) * f)]))
+            }
+        }
+    }
+
+    @Test func aBadCellInTheUnlabelledFileIsBadInput() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        let csv = try unlabelledCSV(p.folder, rows: 20, bad: true)
+        try pipeline(p, csv: csv)
+        let r = try runCLI(["run", p.file])
+        #expect(r.code == 64, "\(r.err)")
+        #expect(r.err.contains("unlabelled.csv:4:"), "\(r.err)")
+    }
+}
