@@ -34,6 +34,25 @@ public struct TaskInfo: Equatable, Sendable, Codable {
     }
 
     public var head: TaskHead { TaskHead(name: name, kind: kind, outputs: kind == .classification ? classes.count : 1) }
+
+    /// A network's outputs in label units: regression outputs are standardised (value · std + mean);
+    /// classification outputs (logits) are returned as they are.
+    public func inLabelUnits(_ m: Matrix) -> Matrix {
+        guard kind == .regression else { return m }
+        var m = m
+        let (s, c) = (Float(labelStd), Float(labelMean))
+        for i in 0..<m.count { m.storage[i] = m.storage[i] * s + c }
+        return m
+    }
+
+    /// Label-unit values standardised as the networks learn them (classification: unchanged).
+    public func standardised(_ m: Matrix) -> Matrix {
+        guard kind == .regression else { return m }
+        var m = m
+        let (s, c) = (Float(labelStd), Float(labelMean))
+        for i in 0..<m.count { m.storage[i] = (m.storage[i] - c) / s }
+        return m
+    }
 }
 
 /// The rows of one split.

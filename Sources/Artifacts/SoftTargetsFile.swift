@@ -22,13 +22,6 @@ public struct TaskSoftTargets: Sendable {
         self.task = task; self.kind = kind; self.memberOutputs = memberOutputs
         self.targets = targets; self.memberValidation = memberValidation; self.validationMemberOutputs = validationMemberOutputs
     }
-
-    /// The ensemble's targets from `members` (logits, or predictions in label units) at
-    /// `temperature`, combined by `combine`: any T and combination, rebuilt from the stored outputs.
-    public func targets(_ members: [Matrix], combine: EnsembleCombine, temperature: Float) -> Matrix {
-        kind == .classification ? Ensemble.probabilities(memberLogits: members, combine: combine, temperature: temperature)
-                                : Ensemble.meanPrediction(members)
-    }
 }
 
 /// `soft-targets.h5`: every teacher member's outputs and the ensembles' targets.

@@ -85,9 +85,10 @@ struct EvaluationStatistics {
         // The paired bootstrap over test rows of replicate 0: the interval of one seed.
         let bootstrap = Bootstrap(primary: primary, task: task, info: dataset.tasks[t], labels: labels[t],
                                   seed: RNG.derive(seed: spec.seed, stream: Seeds.fnv("bootstrap/\(task.name)")))
-        let me = bootstrap.prediction(s.outputs[0][t], isProbability: false)
-        let base = baseline.map { bootstrap.prediction($0.outputs[0][t], isProbability: false) }
-        let ens = ensemble.map { bootstrap.prediction($0.outputs, isProbability: true) }
+        // Built only when a bootstrap is needed (one replicate, or a zero-width paired interval).
+        lazy var me = bootstrap.prediction(s.outputs[0][t], isProbability: false)
+        lazy var base = baseline.map { bootstrap.prediction($0.outputs[0][t], isProbability: false) }
+        lazy var ens = ensemble.map { bootstrap.prediction($0.outputs, isProbability: true) }
         if pairs >= 2 {
             // Over replicates, paired by seed. When every replicate differs by exactly the same
             // amount (a discrete metric on few test rows, say), the t-interval has no width and

@@ -27,11 +27,7 @@ public struct SoftTargetsStage {
             // MLP or GBDT: the member's logits (or standardised prediction) for every row.
             let model = try TeacherMemberFile.read(from: context.layout.teacherMember(task: teacher.task, member: member))
             let predictor = try model.makePredictor()
-            var out = try rows.predict(predictor), valOut = try valRows.predict(predictor)
-            if info.kind == .regression {
-                for i in 0..<out.count { out.storage[i] = out.storage[i] * Float(info.labelStd) + Float(info.labelMean) }
-                for i in 0..<valOut.count { valOut.storage[i] = valOut.storage[i] * Float(info.labelStd) + Float(info.labelMean) }
-            }
+            let out = info.inLabelUnits(try rows.predict(predictor)), valOut = info.inLabelUnits(try valRows.predict(predictor))
             let validation = model.keptValidationMetric
             lock.withLock { results[i] = (out, valOut, validation) }
         }

@@ -51,6 +51,13 @@ public struct StudentStage {
         let combine = EnsembleCombine(rawValue: (student.combine ?? spec.softTargets.combine).rawValue)!
         let train = try dataset.blocks("train", tasks: all, path: context.layout.dataset)
         let val = try dataset.blocks("val", tasks: all, path: context.layout.dataset)
+        /// The teachers' targets for this student from the members' outputs (logits, or predictions
+        /// in label units): combined at its T, standardised for regression as the network learns them.
+        func targets(_ members: [Matrix], _ info: TaskInfo) -> Matrix {
+            info.standardised(info.kind == .classification
+                ? Ensemble.probabilities(memberLogits: members, combine: combine, temperature: Float(temperature))
+                : Ensemble.meanPrediction(members))
+        }
         if student.distill == .soft && !spec.teachers.isEmpty {
             // Targets at this student's temperature and combination, rebuilt from the members'
             // stored outputs, on the training split (to learn) and the validation split (to
@@ -61,14 +68,8 @@ public struct StudentStage {
                 guard s.targets.rows == train.count, s.validationMemberOutputs.first.map({ $0.rows == val.count }) ?? false else {
                     throw ArtifactError(path: context.layout.softTargets, "/\(info.name) does not match the training and validation splits; re-run soft-targets")
                 }
-                func standardised(_ m: Matrix) -> Matrix {
-                    guard info.kind == .regression else { return m }
-                    var m = m
-                    for i in 0..<m.count { m.storage[i] = (m.storage[i] - Float(info.labelMean)) / Float(info.labelStd) }
-                    return m
-                }
-                train.targets[t].soft = standardised(s.targets(s.memberOutputs, combine: combine, temperature: Float(temperature)))
-                val.targets[t].soft = standardised(s.targets(s.validationMemberOutputs, combine: combine, temperature: Float(temperature)))
+                train.targets[t].soft = targets(s.memberOutputs, info)
+                val.targets[t].soft = targets(s.validationMemberOutputs, info)
             }
         }
         // Transfer rows: no labels, the teachers' targets at this student's T and combination.
@@ -76,19 +77,13 @@ public struct StudentStage {
         if student.transfer, student.distill == .soft, spec.transfer != nil {
             let outputs = try TransferFile.readOutputs(from: context.layout.transfer)
             let rows = try SplitRows(path: context.layout.transfer, split: "transfer")
-            let targets = dataset.tasks.map { info -> TaskTargets in
+            let transferTargets = dataset.tasks.map { info -> TaskTargets in
                 let missing: TaskTargets.Labels = info.kind == .classification
                     ? .classes([Int32](repeating: -1, count: rows.rows)) : .values([Float](repeating: .nan, count: rows.rows))
                 guard let t = outputs.first(where: { $0.name == info.name }) else { return TaskTargets(labels: missing) }
-                var q = info.kind == .classification
-                    ? Ensemble.probabilities(memberLogits: t.members, combine: combine, temperature: Float(temperature))
-                    : Ensemble.meanPrediction(t.members)
-                if info.kind == .regression {
-                    for i in 0..<q.count { q.storage[i] = (q.storage[i] - Float(info.labelMean)) / Float(info.labelStd) }
-                }
-                return TaskTargets(labels: missing, soft: q)
+                return TaskTargets(labels: missing, soft: targets(t.members, info))
             }
-            learnFrom = ConcatenatedBlocks([train, SplitBlocks(source: rows, selection: nil, targets: targets)])
+            learnFrom = ConcatenatedBlocks([train, SplitBlocks(source: rows, selection: nil, targets: transferTargets)])
             context.console.info("  learning the teachers' targets on \(rows.rows) transfer rows too")
         }
         let names = dataset.tasks.map(\.name)

@@ -40,13 +40,7 @@ public struct TransferStage {
                           "munge": settings.munge, "mixup": settings.mixup]
         func label(_ rows: Matrix) throws -> [[Matrix]] {
             try teachers.map { t in
-                try t.nets.map { net -> Matrix in
-                    var out = try net.predict(rows)
-                    if t.task.kind == .regression {
-                        for i in 0..<out.count { out.storage[i] = out.storage[i] * Float(t.task.labelStd) + Float(t.task.labelMean) }
-                    }
-                    return out
-                }
+                try t.nets.map { t.task.inLabelUnits(try $0.predict(rows)) }
             }
         }
         // Unlabelled rows: counted first (the file's datasets have a fixed size), every cell checked.
