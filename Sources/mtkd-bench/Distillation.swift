@@ -1,0 +1,312 @@
+import Foundation
+
+/// Issue 12's results: on census-income and IMDB movies, the teacher ensembles (MLP, GBDT and
+/// both mixed), the no-KD baseline, plain KD (the MT-DNN-KD recipe) and the recommended distilled
+/// student, each student over the pipelines' replicates (5) with paired intervals and the gap
+/// recovered; parameters and inference speed against the teachers; and the recommended census
+/// pipeline (GBDT teachers, transfer set, one distilled student) end to end, goal ≤ 100 s.
+///
+/// Each dataset's committed pipeline (GBDT teachers) runs as it is; the MLP and mixed variants
+/// are copies with only the `teachers:` block replaced. Every number comes from the runs'
+/// metrics.json and timings.json; the tables are written to `<work>/distillation.md`.
+enum Distillation: Measure {
+    static let name = "distillation"
+    static let summary = "census and movies: teachers (MLP, GBDT, mixed), baseline, plain KD, recommended student (5 replicates); recommended census pipeline end to end (s)"
+    static let isSlow = true
+    /// "What PyTorch on an H100 needs for the plain recipe."
+    static let endToEndGoalSeconds = 100.0
+    /// "Recovers at least half of the gap."
+    static let gapGoal = 0.5
+
+    struct Dataset {
+        var key: String
+        /// Relative to the repository root.
+        var pipeline: String
+        var data: String
+        var fetch: String
+    }
+
+    static let datasets = [
+        Dataset(key: "census", pipeline: "pipelines/census-income-gbdt.yaml", data: "data/census/census-income.train.csv",
+                fetch: "scripts/fetch-data census"),
+        Dataset(key: "movies", pipeline: "pipelines/movies-gbdt.yaml", data: "data/movies/movies.csv",
+                fetch: "scripts/fetch-data movies"),
+    ]
+
+    /// The students every committed pipeline of this measure has.
+    static let recommended = "kd", plain = "kd-recipe", baseline = "baseline"
+
+    /// The teachers of each variant, per task (flow YAML).
+    enum Teachers: String, CaseIterable {
+        case gbdt, mlp, mixed
+        /// census-income.yaml's MLP teachers (MT-DNN-KD's recipe).
+        static let mlpSettings = "{members: 3, hidden: [256, 128], dropout: 0.1, epochs: 4, batch_size: 256, learning_rate: 0.001, optimizer: adam}"
+        /// census-income-gbdt.yaml's XGBoost members.
+        static let gbdtSettings = "{kind: gbdt, members: 3, max_depth: 6, learning_rate: 0.05, rounds: 2000, early_stopping: 50, subsample: 0.8, colsample: 0.8, min_child_weight: 1, lambda: 1}"
+
+        func block(tasks: [String]) -> String {
+            var lines = ["teachers:"]
+            for task in tasks {
+                switch self {
+                case .gbdt: lines.append("  \(task): \(Self.gbdtSettings)")
+                case .mlp: lines.append("  \(task): \(Self.mlpSettings)")
+                case .mixed: lines += ["  \(task):", "    - \(Self.mlpSettings)", "    - \(Self.gbdtSettings)"]
+                }
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    static func run(in bench: Bench) throws -> [Measurement] {
+        for d in datasets where !FileManager.default.fileExists(atPath: "\(bench.root)/\(d.data)") {
+            throw BenchError("the distillation measure needs \(d.data): run \(d.fetch)")
+        }
+        var rows: [Measurement] = []
+        var markdown = ["# Distillation results (mtkd-bench distillation)", ""]
+        for d in datasets {
+            let text = try String(contentsOfFile: "\(bench.root)/\(d.pipeline)", encoding: .utf8)
+            var results: [(Teachers, Result)] = []
+            for kind in Teachers.allCases {
+                let variant = kind == .gbdt ? text : try PipelineText.replacingTopLevel("teachers", in: text,
+                                                                                        with: kind.block(tasks: PipelineText.teacherTasks(in: text)))
+                let result = try runVariant(bench, dataset: d, kind: kind, text: variant)
+                results.append((kind, result))
+            }
+            markdown += table(dataset: d, results)
+            rows += measurements(dataset: d, results)
+        }
+        let e2e = try endToEnd(bench)
+        rows.append(e2e)
+        markdown += ["## The recommended census pipeline end to end", "", e2e.notes.joined(separator: "\n\n"), ""]
+        let file = bench.path("distillation.md")
+        try markdown.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        bench.log("  tables: \(file)")
+        return rows
+    }
+
+    // MARK: One variant
+
+    /// What one run's metrics.json and timings.json say.
+    struct Result {
+        var run: TimedRun
+        var metrics: JSONValue
+        var timings: JSONValue
+        var tasks: [String]
+
+        /// The teacher ensemble's primary metric on `task`, and the ensemble's parameters.
+        func ensemble(_ task: String) -> Double? {
+            models.first { $0["role"]?.string == "teacher-ensemble" && $0["tasks"]?[task] != nil }
+                .flatMap { m in primaryMetric(task).flatMap { m["tasks"]?[task]?[$0]?.double } }
+        }
+        var models: [JSONValue] { metrics["models"]?.array ?? [] }
+        var ensembleParameters: Double {
+            models.filter { $0["role"]?.string == "teacher-ensemble" }.compactMap { $0["parameters"]?.double }.reduce(0, +)
+        }
+        func parameters(_ model: String) -> Double? { models.first { $0["name"]?.string == model }?["parameters"]?.double }
+        func comparison(_ student: String) -> JSONValue? {
+            metrics["comparisons"]?.array?.first { $0["student"]?.string == student }
+        }
+        func primaryMetric(_ task: String) -> String? {
+            metrics["comparisons"]?.array?.lazy.compactMap { $0["tasks"]?[task]?["metric"]?.string }.first
+        }
+        /// A student's interval of its primary metric on `task` (mean over replicates).
+        func student(_ name: String, _ task: String) -> JSONValue? {
+            guard let metric = primaryMetric(task) else { return nil }
+            if let c = comparison(name) { return c["tasks"]?[task]?["metrics"]?[metric] }
+            // The baseline has no comparison of its own: its models' mean over replicates.
+            let values = models.filter { ($0["name"]?.string ?? "").hasPrefix("\(name)/replicate-") || $0["name"]?.string == name }
+                .compactMap { $0["tasks"]?[task]?[metric]?.double }
+            guard !values.isEmpty else { return nil }
+            return ["estimate": .number(values.reduce(0, +) / Double(values.count)), "n": .number(Double(values.count))]
+        }
+        /// Examples per second of the whole teacher side (every member, each row through all) and of a student.
+        var teacherExamplesPerSecond: Double? {
+            let speeds = networks.filter { $0.key.contains("/member-") }.compactMap { $0.value["inference_examples_per_second"]?.double }
+            guard !speeds.isEmpty else { return nil }
+            return 1 / speeds.map { 1 / $0 }.reduce(0, +)
+        }
+        func examplesPerSecond(_ student: String) -> Double? { networks.first { $0.key == student }?.value["inference_examples_per_second"]?.double }
+        var networks: [(key: String, value: JSONValue)] {
+            if case .object(let pairs)? = timings["stages"]?["evaluate"]?["networks"] { return pairs }
+            return []
+        }
+    }
+
+    static func runVariant(_ bench: Bench, dataset: Dataset, kind: Teachers, text: String) throws -> Result {
+        let pipelineDir = (("\(bench.root)/\(dataset.pipeline)") as NSString).deletingLastPathComponent
+        let copy = bench.path("distillation/\(dataset.key)-\(kind.rawValue).yaml")
+        try FileManager.default.createDirectory(atPath: bench.path("distillation"), withIntermediateDirectories: true)
+        let name = "\(dataset.key)-\(kind.rawValue)"
+        try PipelineText.absoluteDataPaths(PipelineText.renamed(text, to: name), base: pipelineDir)
+            .write(toFile: copy, atomically: true, encoding: .utf8)
+        let root = bench.path("distillation/artifacts")
+        let run = try bench.runMtkd(["--artifacts", root, "--jobs", "2"], pipeline: copy, log: "distillation-\(name)")
+        guard run.exitStatus == 0 else { throw BenchError("\(name) failed (exit \(run.exitStatus)); see \(run.log)") }
+        func json(_ file: String) throws -> JSONValue {
+            guard let data = FileManager.default.contents(atPath: "\(root)/\(name)/\(file)") else { throw BenchError("no \(root)/\(name)/\(file)") }
+            return try JSONDecoder().decode(JSONValue.self, from: data)
+        }
+        let metrics = try json("report/metrics.json")
+        let tasks = (metrics["tasks"]?.array ?? []).filter { if case .bool(true)? = $0["has_teacher"] { return true } else { return false } }.compactMap { $0["name"]?.string }
+        return Result(run: run, metrics: metrics, timings: try json("timings.json"), tasks: tasks)
+    }
+
+    // MARK: Output
+
+    static func interval(_ v: JSONValue?, signed: Bool = false) -> String {
+        guard let v, let e = v["estimate"]?.double else { return "—" }
+        let f = { (x: Double) in signed ? String(format: "%+.4f", x) : String(format: "%.4f", x) }
+        guard let lo = v["low"]?.double, let hi = v["high"]?.double else { return f(e) }
+        return "\(f(e)) [\(f(lo)), \(f(hi))]"
+    }
+
+    static func share(_ v: JSONValue?) -> String {
+        guard let v, let e = v["estimate"]?.double else { return "n/a" }
+        guard let lo = v["low"]?.double, let hi = v["high"]?.double else { return String(format: "%.2f", e) }
+        return String(format: "%.2f [%.2f, %.2f]", e, lo, hi)
+    }
+
+    static func table(dataset: Dataset, _ results: [(Teachers, Result)]) -> [String] {
+        guard let first = results.first?.1 else { return [] }
+        var out = ["## \(dataset.key) (\(dataset.pipeline); the MLP and mixed rows: the same file with other teachers)", ""]
+        out.append("| teachers | task (metric) | ensemble | baseline | plain KD | recommended | recommended − baseline | gap recovered (recommended) | gap recovered (plain KD) |")
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        for (kind, r) in results {
+            for task in r.tasks {
+                let rec = r.comparison(recommended)?["tasks"]?[task], pl = r.comparison(plain)?["tasks"]?[task]
+                out.append("| \(kind.rawValue) | \(task) (\(r.primaryMetric(task) ?? "?")) | \(r.ensemble(task).map { String(format: "%.4f", $0) } ?? "—") | "
+                    + "\(interval(r.student(baseline, task))) | \(interval(r.student(plain, task))) | \(interval(r.student(recommended, task))) | "
+                    + "\(interval(rec?["vs_baseline"], signed: true)) | \(share(rec?["gap_recovered"])) | \(share(pl?["gap_recovered"])) |")
+            }
+        }
+        out.append("")
+        out.append("| teachers | teacher parameters | student parameters | teachers' examples/s (all members) | student examples/s | student speed-up | run wall (s) |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|")
+        for (kind, r) in results {
+            let t = r.teacherExamplesPerSecond, s = r.examplesPerSecond(recommended)
+            out.append("| \(kind.rawValue) | \(Format.number(r.ensembleParameters)) | \(r.parameters("\(recommended)/replicate-0").map(Format.number) ?? "—") | "
+                + "\(t.map(Format.number) ?? "—") | \(s.map(Format.number) ?? "—") | \(t.flatMap { t in s.map { Format.ratio($0 / t) } } ?? "—") | "
+                + "\(Format.number(r.run.wallSeconds)) |")
+        }
+        out.append("")
+        out.append("Students: mean over \(first.comparison(recommended)?["replicates"]?.double.map { Int($0) } ?? 0) replicates with the 95% t-interval; "
+            + "differences paired over replicates (replicate k of every student shares a seed); gap recovered = (student − baseline) / "
+            + "(ensemble − baseline) with Fieller's interval, or n/a when the ensemble does not beat the baseline beyond noise. "
+            + "Parameters of trees: their nodes. Examples/s: evaluate's prediction pass on the test split, one thread.")
+        out.append("")
+        return out
+    }
+
+    static func measurements(dataset: Dataset, _ results: [(Teachers, Result)]) -> [Measurement] {
+        results.flatMap { kind, r in
+            r.tasks.map { task -> Measurement in
+                let gap = r.comparison(recommended)?["tasks"]?[task]?["gap_recovered"]
+                let estimate = gap?["estimate"]?.double ?? .nan
+                return Measurement(
+                    measure: name, key: "\(dataset.key)-\(kind.rawValue)-\(task)",
+                    title: "\(dataset.key) \(task), \(kind.rawValue) teachers: gap recovered", unit: "",
+                    mtkd: estimate, reference: nil, referenceLabel: "no-KD baseline → teacher ensemble",
+                    ratioLabel: "share of the gap", ratio: estimate, goal: .shareAtLeast(gapGoal), cpuOverWall: r.run.cpuOverWall, cores: 2,
+                    loadBefore: r.run.loadBefore, loadAfter: r.run.loadAfter,
+                    details: ["run": r.run.json, "gap_recovered": gap ?? .null,
+                              "vs_baseline": r.comparison(recommended)?["tasks"]?[task]?["vs_baseline"] ?? .null],
+                    notes: ["\(dataset.key) \(task) (\(kind.rawValue)): recommended − baseline \(interval(r.comparison(recommended)?["tasks"]?[task]?["vs_baseline"], signed: true)), gap recovered \(share(gap))"])
+            }
+        }
+    }
+
+    // MARK: End to end
+
+    /// The census pipeline a user runs to get the recommended student: teachers, soft targets,
+    /// transfer set and the one distilled student (one replicate), from an empty folder.
+    static func endToEnd(_ bench: Bench) throws -> Measurement {
+        let census = datasets[0]
+        let text = try String(contentsOfFile: "\(bench.root)/\(census.pipeline)", encoding: .utf8)
+        let only = try PipelineText.keepingStudents([recommended], in: PipelineFile.setting("replicates", to: "1", in: text))
+        let copy = bench.path("distillation/census-recommended.yaml")
+        let pipelineDir = (("\(bench.root)/\(census.pipeline)") as NSString).deletingLastPathComponent
+        try PipelineText.absoluteDataPaths(PipelineText.renamed(only, to: "census-recommended"), base: pipelineDir)
+            .write(toFile: copy, atomically: true, encoding: .utf8)
+        let root = bench.path("distillation/e2e")
+        if FileManager.default.fileExists(atPath: root) { try FileManager.default.removeItem(atPath: root) }
+        let run = try bench.runMtkd(["--artifacts", root, "--jobs", "2"], pipeline: copy, log: "distillation-e2e")
+        guard run.exitStatus == 0 else { throw BenchError("the recommended census pipeline failed (exit \(run.exitStatus)); see \(run.log)") }
+        return Measurement(measure: name, key: "e2e", title: "recommended census pipeline end to end (s)", unit: "s",
+                           mtkd: run.wallSeconds, reference: EndToEnd.quotedH100, referenceLabel: "PyTorch on an H100, plain recipe (quoted)",
+                           ratioLabel: "H100 time / mtkd time", ratio: EndToEnd.quotedH100 / run.wallSeconds,
+                           goal: .valueAtMost(endToEndGoalSeconds), cpuOverWall: run.cpuOverWall, cores: 2,
+                           loadBefore: run.loadBefore, loadAfter: run.loadAfter, details: ["run": run.json],
+                           notes: ["recommended census pipeline (\(census.pipeline) with only the `\(recommended)` student, 1 replicate), "
+                                   + "from an empty folder, --jobs 2: \(Format.number(run.wallSeconds)) s wall, CPU/wall "
+                                   + String(format: "%.2f", run.cpuOverWall) + ", load \(run.loadBefore) → \(run.loadAfter)"]
+                               + EndToEnd.stageNotes(run))
+    }
+}
+
+/// Text edits of a pipeline file that this measure needs beyond `PipelineFile`'s (the parser
+/// belongs to mtkd; the copies only swap whole top-level blocks and make data paths absolute).
+enum PipelineText {
+    static func lines(_ text: String) -> [String] { text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+
+    /// The range of lines of top-level `key:` (its line and every indented, blank or comment line after it).
+    static func block(_ key: String, in lines: [String]) -> Range<Int>? {
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("\(key):") }) else { return nil }
+        var end = start + 1
+        while end < lines.count, lines[end].isEmpty || lines[end].hasPrefix(" ") || lines[end].hasPrefix("#") { end += 1 }
+        // Leave trailing blank and comment lines to the next block.
+        while end > start + 1, lines[end - 1].trimmingCharacters(in: .whitespaces).isEmpty || lines[end - 1].hasPrefix("#") { end -= 1 }
+        return start..<end
+    }
+
+    static func replacingTopLevel(_ key: String, in text: String, with replacement: String) throws -> String {
+        var l = lines(text)
+        guard let r = block(key, in: l) else { throw BenchError("pipeline file has no top-level \(key):") }
+        l.replaceSubrange(r, with: [replacement])
+        return l.joined(separator: "\n")
+    }
+
+    /// The task names under `teachers:` (its two-space-indented keys).
+    static func teacherTasks(in text: String) throws -> [String] {
+        let l = lines(text)
+        guard let r = block("teachers", in: l) else { throw BenchError("pipeline file has no top-level teachers:") }
+        return l[r].dropFirst().compactMap { line -> String? in
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), let colon = line.firstIndex(of: ":") else { return nil }
+            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+            return key.isEmpty || key.hasPrefix("#") || key.hasPrefix("-") ? nil : key
+        }
+    }
+
+    /// `students:` reduced to the items named (block style: items start with `  - name: X`).
+    static func keepingStudents(_ names: Set<String>, in text: String) throws -> String {
+        var l = lines(text)
+        guard let r = block("students", in: l) else { throw BenchError("pipeline file has no top-level students:") }
+        var kept = [l[r.lowerBound]], keep = false
+        for line in l[(r.lowerBound + 1)..<r.upperBound] {
+            if line.hasPrefix("  - name:") {
+                keep = names.contains(line.dropFirst(9).split(separator: "#").first?.trimmingCharacters(in: .whitespaces) ?? "")
+            }
+            if keep { kept.append(line) }
+        }
+        guard kept.count > 1 else { throw BenchError("pipeline file has no student named \(names.sorted().joined(separator: ", "))") }
+        l.replaceSubrange(r, with: kept)
+        return l.joined(separator: "\n")
+    }
+
+    static func renamed(_ text: String, to name: String) -> String {
+        lines(text).map { $0.hasPrefix("name:") ? "name: \(name)" : $0 }.joined(separator: "\n")
+    }
+
+    /// Every `csv:` and `data.files` path made absolute (relative ones are relative to `base`).
+    static func absoluteDataPaths(_ text: String, base: String) -> String {
+        guard let pattern = try? NSRegularExpression(pattern: "^(\\s*(?:csv|train|val|test|unlabelled):\\s*)([^\\s{#\\[][^\\s#]*)", options: [.anchorsMatchLines])
+        else { return text }
+        var out = text
+        for m in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).reversed() {
+            guard let r = Range(m.range(at: 2), in: out) else { continue }
+            let path = String(out[r])
+            guard !path.hasPrefix("/"), Double(path) == nil, path.contains("/") || path.contains(".") else { continue }
+            out.replaceSubrange(r, with: Bench.absolute(path, base: base))
+        }
+        return out
+    }
+}
