@@ -11,6 +11,9 @@ public struct StageStatusReport: Equatable, Sendable, Codable {
     public var reasons: [String]
     /// Whether `mtkd run` would run it (itself, or because an upstream stage will).
     public var willRun: Bool
+    /// The teachers stage of a pipeline that takes them from another: "census-income-gbdt
+    /// (pipelines/census-income-gbdt.yaml, members in artifacts/census-income-gbdt/teachers)".
+    public var from: String? = nil
 }
 
 /// The state of every stage, as `mtkd run` would see it, without running anything.
@@ -50,7 +53,15 @@ public struct PipelineStatus: Sendable, Codable {
                     reasons.append(epoch)
                 }
             }
-            reports.append(StageStatusReport(stage: d.name.description, state: label, reasons: reasons, willRun: willRun.contains(d.name)))
+            var from: String?
+            if d.name == .teachers, let source = spec.teacherSource {
+                from = "\(source.pipeline.name) (\(source.command), members in "
+                    + "\(PrepareStage.display(ArtifactLayout(root: source.pipeline.artifactsDirectory).path("teachers"))))"
+                // What `mtkd run` would refuse with, said now.
+                if let problem = try TeacherSourceStage.problem(source) { reasons.append(problem) }
+            }
+            reports.append(StageStatusReport(stage: d.name.description, state: label, reasons: reasons, willRun: willRun.contains(d.name),
+                                             from: from))
         }
         return PipelineStatus(pipeline: spec.name, artifacts: layout.root, running: running, stages: reports)
     }
@@ -89,7 +100,7 @@ public struct PipelineStatus: Sendable, Codable {
         let width = max(12, stages.map(\.stage.count).max() ?? 0)
         for s in stages {
             let pad = String(repeating: " ", count: width - s.stage.count)
-            lines.append("  \(s.stage)\(pad)  \(s.state)")
+            lines.append("  \(s.stage)\(pad)  \(s.state)" + (s.from.map { ", from \($0)" } ?? ""))
             for r in s.reasons { lines.append("  \(String(repeating: " ", count: width))    - \(r)") }
         }
         if let running { lines.append("a run is in progress (\(running)): states change as it goes") }
