@@ -12,7 +12,8 @@ struct ReusingPipeline {
     /// The line of `teachers:` in the file.
     static let teachersLine = 16
 
-    init(_ owner: TestPipeline, seed: Int = 7, teachers: String = "{from: pipeline.yaml}", temperature: Double = 2) throws {
+    init(_ owner: TestPipeline, seed: Int = 7, teachers: String = "{from: pipeline.yaml}", temperature: Double = 2,
+         extra: String = "") throws {
         self.owner = owner
         try """
         name: tiny-students
@@ -38,6 +39,7 @@ struct ReusingPipeline {
             epochs: 4
             batch_size: 16
             learning_rate: 0.01
+        \(extra)
         """.write(toFile: file, atomically: true, encoding: .utf8)
     }
 
@@ -101,6 +103,18 @@ extension TestPipeline {
         try b.run(RunOptions(only: "soft-targets"))
         #expect(try b.bytes("soft-targets.h5") == a.bytes("soft-targets.h5"))
         #expect(try b.bytes("data/dataset.h5") == a.bytes("data/dataset.h5"))
+    }
+
+    @Test func theTransferSetIsLabelledByTheOtherPipelinesMembers() throws {
+        let transfer = "transfer: {multiplier: 2, noise: 0.1}"
+        let a = try TestPipeline(extraStudentYAML: transfer)
+        defer { a.remove() }
+        try a.runOnly("prepare", "teachers", "transfer")
+        let b = try ReusingPipeline(a, extra: transfer)
+        try b.run(RunOptions(only: "prepare"))
+        try b.run(RunOptions(only: "teachers"))
+        try b.run(RunOptions(only: "transfer"))
+        #expect(try b.bytes("transfer.h5") == a.bytes("transfer.h5"))
     }
 
     @Test func otherDataIsRefusedNamingWhatDiffers() throws {
