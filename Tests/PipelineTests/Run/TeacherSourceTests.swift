@@ -200,6 +200,11 @@ extension TestPipeline {
         let cli = try runCLI(["status", b.file])
         #expect(cli.code == 0)
         #expect(cli.out.contains("  teachers      up to date, from tiny (\(a.file), members in \(a.artifacts)/teachers)\n"))
+        let json = try runCLI(["status", b.file, "--json"])
+        let status = try JSONDecoder().decode(PipelineStatus.self, from: Data(json.out.utf8))
+        #expect(status.stages.first { $0.stage == "teachers" }?.from
+                == StageStatusReport.Origin(pipeline: "tiny", file: a.file, teachers: a.artifacts + "/teachers"))
+        #expect(status.stages.filter { $0.from != nil }.count == 1)
     }
 
     @Test func inspectReportAndPredictReadTheMembersWhereTheyAre() throws {
