@@ -190,11 +190,13 @@ public final class PipelineRunner {
                 pending.append((d, forced, state))
             }
             guard !pending.isEmpty else { continue }
-            if let source = spec.teacherSource, sourceLock == nil,
-               pending.contains(where: { p in
-                   // Preparing leads to the teachers stage (unless only prepare runs).
-                   (p.definition.name == .prepare && options.only == nil) || p.definition.inputs.contains { $0.hasPrefix(source.pipeline.artifactsDirectory + "/") }
-               }) {
+            // Teachers taken from another pipeline: checked, and its folder held, before the first
+            // stage that reads them, or before preparing (which leads there), so a run that cannot
+            // use them stops before doing anything.
+            if let source = spec.teacherSource, sourceLock == nil, pending.contains(where: { p in
+                let readsMembers = p.definition.inputs.contains { $0.hasPrefix(source.pipeline.artifactsDirectory + "/") }
+                return readsMembers || (p.definition.name == .prepare && options.only == nil)
+            }) {
                 sourceLock = try holdTeacherSource(source)
             }
             if Interruption.requested {
