@@ -7,6 +7,7 @@ import Foundation
 /// timings.json                      wall-clock times of the last run (the one non-deterministic file)
 /// data/dataset.h5                   prepared splits
 /// teachers/<task>/member-<k>.h5     one teacher ensemble member
+/// teachers/from.json                or, instead, the record of another pipeline's members used
 /// soft-targets.h5                   the ensembles' logits and targets on the training split
 /// students/<variant>/replicate-<k>.h5  one trained student (replicate k = 0, 1, …)
 /// report/metrics.json, report.md    evaluation
@@ -29,6 +30,8 @@ public struct ArtifactLayout: Sendable, Equatable {
     public var reportMarkdown: String { path("report/report.md") }
     public var checkpoints: String { path("checkpoints") }
 
+    /// The record of another pipeline's teacher members (when this pipeline takes its teachers from it).
+    public var teachersFrom: String { path("teachers/from.json") }
     public func teacherMember(task: String, member: Int) -> String { path("teachers/\(task)/member-\(member).h5") }
     public func teacherCheckpoint(task: String, member: Int) -> String { path("checkpoints/teachers/\(task)/member-\(member).h5") }
     public func student(_ variant: String, replicate: Int = 0) -> String { path("students/\(variant)/replicate-\(replicate).h5") }

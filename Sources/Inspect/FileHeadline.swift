@@ -6,7 +6,7 @@ import HDF5
 /// from attributes and dataset shapes only (no data is read), so listing a folder stays cheap.
 struct FileHeadline {
     /// "dataset", "soft-targets", "model", "checkpoint", "lock", "timings", "metrics", "report",
-    /// "run-lock", "debris", "hdf5" (not mtkd) or "file".
+    /// "run-lock", "teacher-source", "debris", "hdf5" (not mtkd) or "file".
     var kind: String
     var headline: String
 
@@ -26,6 +26,12 @@ struct FileHeadline {
             guard let timings = try? Timings.read(from: path) else { return FileHeadline(kind: "timings", headline: "unreadable timings file") }
             let total = timings.stages.values.reduce(0) { $0 + $1.seconds }
             return FileHeadline(kind: "timings", headline: "\(timings.stages.count) stage\(timings.stages.count == 1 ? "" : "s"), \(Format.duration(total)) in all")
+        case "from.json" where relative == "teachers/from.json":
+            guard let source = try? TeacherSourceFile.read(root: ((path as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent) else {
+                return FileHeadline(kind: "teacher-source", headline: "unreadable teacher source file")
+            }
+            let n = source.members.count
+            return FileHeadline(kind: "teacher-source", headline: "\(n) teacher member\(n == 1 ? "" : "s") of \(source.pipeline), in \(source.artifacts)")
         case ".mtkd-run.lock":
             let owner = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             return FileHeadline(kind: "run-lock", headline: owner.isEmpty ? "run lock" : "run lock, last taken by \(owner)")

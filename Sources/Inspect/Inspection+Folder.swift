@@ -67,6 +67,26 @@ public struct FolderMeaning: Codable, Equatable, Sendable {
         public var headline: String
     }
 
+    /// The teachers of another pipeline this one uses (`teachers/from.json`).
+    public struct TeacherSource: Codable, Equatable, Sendable {
+        /// The other pipeline's name.
+        public var pipeline: String
+        /// Its artifacts folder, absolute.
+        public var artifacts: String
+        public var members: [Member]
+    }
+
+    /// One member file of another pipeline, compared with its hash in `teachers/from.json`.
+    public struct Member: Codable, Equatable, Sendable {
+        /// "income/member-0".
+        public var name: String
+        /// Absolute.
+        public var path: String
+        public var state: OutputState
+        /// See `FileHeadline` (empty when missing).
+        public var headline: String
+    }
+
     /// From the lock or the metrics file; nil when neither exists.
     public var pipeline: String?
     /// True when mtkd.lock exists and was read.
@@ -84,6 +104,8 @@ public struct FolderMeaning: Codable, Equatable, Sendable {
     public var checkpoints: [String]
     /// Problems that do not stop the inspection (unreadable lock, metrics or timings).
     public var notes: [String]
+    /// Set when the teachers are another pipeline's (their files are not in this folder).
+    public var teachersFrom: TeacherSource?
 
     /// Inspects the folder at `root`.
     public init(root: String) throws {
@@ -139,6 +161,19 @@ public struct FolderMeaning: Codable, Equatable, Sendable {
                 notes.append("no mtkd.lock here, but in \(nested.joined(separator: ", ")): inspect "
                              + (nested.count == 1 ? "that folder" : "one of those folders") + ", e.g. mtkd inspect \(layout.path(nested[0]))")
             }
+        }
+        do {
+            if let source = try TeacherSourceFile.read(root: root) {
+                let folder = source.artifactsFolder(root: root)
+                teachersFrom = TeacherSource(pipeline: source.pipeline, artifacts: folder, members: source.members.map { m in
+                    let path = source.path(of: m, root: root)
+                    let state = Self.check(FileHash(sha256: m.sha256, size: m.size), path: m.path, layout: ArtifactLayout(root: folder)).state
+                    let headline = state == .missing ? "" : FileHeadline.describe(path: path, relative: m.path).headline
+                    return Member(name: m.name, path: path, state: state, headline: headline)
+                })
+            }
+        } catch {
+            notes.append(Self.message(error))
         }
         self.notes = notes
     }
@@ -226,6 +261,7 @@ public struct FolderMeaning: Codable, Equatable, Sendable {
         if !notes.isEmpty { out.append(notes.map { "  " + style.yellow("note: ") + $0 }) }
         if lockFound { out.append(stageLines(style: style)) }
         if !metrics.isEmpty { out.append(metricLines(style: style)) }
+        if let teachersFrom { out.append(teacherSourceLines(teachersFrom, style: style)) }
         out.append(fileLines(style: style))
         if !debris.isEmpty {
             out.append([style.heading("debris of an interrupted write") + style.dim("  (temporary files; safe to delete when no run is going)")]
@@ -278,6 +314,22 @@ public struct FolderMeaning: Codable, Equatable, Sendable {
                        TextTable.Cell(m.teacherEnsemble.map { Format.metric($0) } ?? "no teacher", paint: m.teacherEnsemble == nil ? style.dim : nil)])
         }
         lines += table.render(indent: 2)
+        return lines
+    }
+
+    private func teacherSourceLines(_ source: TeacherSource, style: TextStyle) -> [String] {
+        let n = source.members.count
+        var lines = [style.heading("teachers") + "  \(n) member\(n == 1 ? "" : "s") of \(source.pipeline), in \(source.artifacts)"
+                     + style.dim("  (teachers/from.json: used where they are, not copied)")]
+        var table = TextTable([.left, .left, .left])
+        for m in source.members {
+            table.add([TextTable.Cell(m.name), TextTable.Cell(m.state.rawValue, paint: m.state == .ok ? style.green : style.red),
+                       TextTable.Cell(m.headline)])
+        }
+        lines += table.render(indent: 2)
+        if source.members.contains(where: { $0.state != .ok }) {
+            lines.append("  " + style.yellow("note: ") + "members changed since this pipeline recorded them: `mtkd status` says what re-runs")
+        }
         return lines
     }
 

@@ -99,10 +99,26 @@ public struct Comparison {
                 notes.append("timings.json is unreadable, training time and speed are left out: \(FileSystemError.message(error))")
             }
         }
+        // Teachers taken from another pipeline: its member files, and its teachers' training times.
+        var memberPaths: [String: String] = [:]
+        do {
+            if let source = try TeacherSourceFile.read(root: layout.root) {
+                let folder = source.artifactsFolder(root: layout.root)
+                for m in source.members { memberPaths[m.name] = source.path(of: m, root: layout.root) }
+                notes.append("the teachers are those of \(source.pipeline) (\(folder)), trained there: their training time is that pipeline's")
+                if let trained = try? Timings.read(from: ArtifactLayout(root: folder).timings).stages["teachers"] {
+                    var stage = timings.stages["teachers"] ?? trained
+                    stage.networks.merge(trained.networks) { mine, _ in mine }
+                    timings.stages["teachers"] = stage
+                }
+            }
+        } catch {
+            notes.append("teachers/from.json is unreadable, no curves for the teachers: \(FileSystemError.message(error))")
+        }
         var models: [String: ModelFile] = [:]
         var boosted: [String: GBDTMemberFile] = [:]
         for m in evaluation.models where m.role != .teacherEnsemble {
-            let path = m.role == .student ? layout.student(m.name) : layout.path("teachers/\(m.name).h5")
+            let path = m.role == .student ? layout.student(m.name) : memberPaths[m.name] ?? layout.path("teachers/\(m.name).h5")
             guard FileManager.default.fileExists(atPath: path) else {
                 notes.append("no model file \(layout.relative(path)): no curves for \(m.name)")
                 continue

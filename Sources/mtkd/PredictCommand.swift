@@ -126,7 +126,7 @@ struct PredictCommand: ParsableCommand {
             guard !spec.teachers.isEmpty else { throw CLIError.usage("\(spec.file): the pipeline has no teachers") }
             let ensembles = try spec.teachers.map { t in
                 try (0..<t.members).map { k -> (path: String, model: ModelFile) in
-                    let path = layout.teacherMember(task: t.task, member: k)
+                    let path = spec.teacherMemberFile(task: t.task, member: k)
                     return (path, try load(path))
                 }
             }

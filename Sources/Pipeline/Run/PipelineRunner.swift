@@ -100,6 +100,10 @@ public final class PipelineRunner {
         } catch let error as SpecError {
             if let created { try? FileManager.default.removeItem(atPath: created) }
             throw error
+        } catch let error as TeacherSourceError {
+            // The teachers this pipeline uses are not ready: nothing of its own was made.
+            if let created { try? FileManager.default.removeItem(atPath: created) }
+            throw error
         }
     }
 
@@ -118,6 +122,9 @@ public final class PipelineRunner {
     private func runLocked() throws -> EvaluationReport? {
         let runLock = try RunLock(path: layout.runLock)
         defer { runLock.release() }
+        // Held from the first stage that leads to reading another pipeline's teachers to the end.
+        var sourceLock: RunLock?
+        defer { sourceLock?.release() }
         console.info("mtkd: pipeline \(spec.name) → \(PrepareStage.display(layout.root))")
         if let previous = runLock.previousOwner {
             console.info("note: the previous run (\(previous)) did not finish; resuming")
@@ -183,6 +190,15 @@ public final class PipelineRunner {
                 pending.append((d, forced, state))
             }
             guard !pending.isEmpty else { continue }
+            // Teachers taken from another pipeline: checked, and its folder held, before the first
+            // stage that reads them, or before preparing (which leads there), so a run that cannot
+            // use them stops before doing anything.
+            if let source = spec.teacherSource, sourceLock == nil, pending.contains(where: { p in
+                let readsMembers = p.definition.inputs.contains { $0.hasPrefix(source.pipeline.artifactsDirectory + "/") }
+                return readsMembers || (p.definition.name == .prepare && options.only == nil)
+            }) {
+                sourceLock = try holdTeacherSource(source)
+            }
             if Interruption.requested {
                 throw Interruption.Stopped(message: "interrupted; `mtkd run` continues with \(pending[0].definition.name)")
             }
@@ -221,6 +237,27 @@ public final class PipelineRunner {
         let report = try EvaluationReport.read(from: layout.metrics)
         console.result("\n" + ComparisonTable.markdown(report))
         return report
+    }
+
+    /// Holds the folder of the pipeline whose teachers this one uses for reading (a run of that
+    /// pipeline is refused meanwhile, so no member changes under this run), after checking
+    /// that its teachers are up to date; throws `TeacherSourceError` (exit 1) saying what to run.
+    private func holdTeacherSource(_ source: TeacherSource) throws -> RunLock? {
+        let other = ArtifactLayout(root: source.pipeline.artifactsDirectory)
+        var lock: RunLock?
+        if FileManager.default.fileExists(atPath: other.root) {
+            do { lock = try RunLock.shared(path: other.runLock) } catch let busy as RunLock.Busy {
+                throw TeacherSourceError(message: "\(source.pipeline.name), whose teachers this pipeline uses, is being run "
+                                         + "(\(busy.owner)): wait for that run to finish, its teachers may change")
+            }
+        }
+        do {
+            if let problem = try TeacherSourceStage.problem(source, hasher: hasher) { throw TeacherSourceError(message: problem) }
+        } catch {
+            lock?.release()
+            throw error
+        }
+        return lock
     }
 
     /// "interrupted; `mtkd run` resumes …" for the stages that were running.
@@ -266,6 +303,8 @@ public final class PipelineRunner {
                 let prepared = try PrepareStage(spec: spec).run(writingTo: layout.dataset, log: { self.console.info("  " + $0) })
                 let sizes = zip(PreparedDataset.splitNames, prepared.rows).map { "\($0) \($1)" }.joined(separator: ", ")
                 console.info("  \(prepared.features.count) features; rows: \(sizes)")
+            case .teachers where spec.teacherSource != nil:
+                try TeacherSourceStage(context: context, source: spec.teacherSource!).run(hasher: hasher)
             case .teachers:
                 try TeachersStage(context: context, datasetHash: inputs[layout.relative(layout.dataset)]!.sha256,
                                   force: forced, isTrusted: isTrusted).run(dataset: try dataset(), jobs: options.jobs)

@@ -20,28 +20,30 @@ extension StageDefinition {
     /// Every stage of the pipeline with its parameters, inputs and outputs.
     public static func all(_ spec: PipelineSpec) -> [StageDefinition] {
         let layout = ArtifactLayout(root: spec.artifactsDirectory)
-        let memberFiles = spec.teacherMembers.map { layout.teacherMember(task: $0.teacher.task, member: $0.member) }
+        // This pipeline's own members, or those of the pipeline it takes its teachers from.
+        let memberFiles = spec.teacherMembers.map { spec.teacherMemberFile(task: $0.teacher.task, member: $0.member) }
         let hasTeachers = !spec.teachers.isEmpty
         var stages: [StageDefinition] = []
 
-        var p = Params()
-        p.set("seed", spec.seed)
-        p.data(spec.data)
-        for t in spec.tasks {
-            p.set("tasks.\(t.name).column", t.column)
-            p.set("tasks.\(t.name).type", t.kind.rawValue)
-            p.set("tasks.\(t.name).positive", t.positiveValues)
-        }
-        p.set("tasks", spec.tasks.map(\.name))
-        stages.append(StageDefinition(name: .prepare, params: p.values, inputs: dataFiles(spec.data.source),
+        stages.append(StageDefinition(name: .prepare, params: prepareParams(spec), inputs: dataFiles(spec.data.source),
                                       outputs: [layout.dataset], upstream: []))
 
-        if hasTeachers {
+        if let source = spec.teacherSource {
+            // Nothing is trained: the stage checks the other pipeline's members and records them.
+            var t = Params()
+            t.set("teachers.from", StageChecker.relativePath(source.pipeline.file, from: (spec.file as NSString).deletingLastPathComponent))
+            t.set("teachers.from.tasks", source.tasks)
+            for teacher in spec.teachers { t.teacher(teacher) }
+            stages.append(StageDefinition(name: .teachers, params: t.values, inputs: [layout.dataset] + memberFiles,
+                                          outputs: [layout.teachersFrom], upstream: [.prepare]))
+        } else if hasTeachers {
             var t = Params()
             t.set("seed", spec.seed)
             for teacher in spec.teachers { t.teacher(teacher) }
             stages.append(StageDefinition(name: .teachers, params: t.values, inputs: [layout.dataset],
                                           outputs: memberFiles, upstream: [.prepare]))
+        }
+        if hasTeachers {
             var s = Params()
             s.set("soft_targets.combine", spec.softTargets.combine.rawValue)
             s.set("soft_targets.temperature", spec.softTargets.temperature)
@@ -85,6 +87,21 @@ extension StageDefinition {
                                       outputs: [layout.metrics, layout.reportMarkdown],
                                       upstream: [.prepare] + (hasTeachers ? [.teachers] : []) + spec.students.map { .student($0.name) }))
         return stages
+    }
+
+    /// What the prepared dataset depends on besides the data files' content: the seed, the
+    /// data section and the tasks.
+    static func prepareParams(_ spec: PipelineSpec) -> [String: String] {
+        var p = Params()
+        p.set("seed", spec.seed)
+        p.data(spec.data)
+        for t in spec.tasks {
+            p.set("tasks.\(t.name).column", t.column)
+            p.set("tasks.\(t.name).type", t.kind.rawValue)
+            p.set("tasks.\(t.name).positive", t.positiveValues)
+        }
+        p.set("tasks", spec.tasks.map(\.name))
+        return p.values
     }
 
     static func dataFiles(_ source: DataSpec.Source) -> [String] {

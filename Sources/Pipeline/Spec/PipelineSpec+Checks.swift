@@ -21,15 +21,16 @@ extension SpecDraft {
             for weight in student.weightNodes { try checkTask(weight.task, weight.node) }
         }
         // A student learns from the transfer set only if there is one, and teachers to label it.
+        let hasTeachers = !teachers.isEmpty || teachersFrom != nil
         for student in students ?? [] where student.spec.transfer {
-            guard transfer != nil, !teachers.isEmpty else {
+            guard transfer != nil, hasTeachers else {
                 throw student.transferNode!.error("transfer: true needs a top-level `transfer:` section and at least one teacher")
             }
             guard student.spec.distill == .soft else {
                 throw student.transferNode!.error("transfer rows carry the teachers' targets only: a student with distill: none cannot learn from them")
             }
         }
-        if let node = transferNode, teachers.isEmpty {
+        if let node = transferNode, !hasTeachers {
             throw node.error("a transfer set is labelled by the teachers: add a `teachers:` section")
         }
         // `baseline:` names another student, one trained without teachers.

@@ -14,6 +14,15 @@ extension PipelineSpec {
     /// - Throws: `SpecError` for the first problem found; nothing is written anywhere.
     public static func load(path: String, artifactsRoot: String? = nil,
                             columnsOf: (_ path: String, _ delimiter: Character, _ header: Bool) throws -> [String]) throws -> PipelineSpec {
+        var unused: String?
+        return try load(path: path, artifactsRoot: artifactsRoot, columnsOf: columnsOf, nested: &unused, resolve: true)
+    }
+
+    /// Reads a pipeline file; with `resolve` false its `teachers.from` is not followed but
+    /// given back in `nested` as written.
+    private static func load(path: String, artifactsRoot: String?,
+                             columnsOf: (_ path: String, _ delimiter: Character, _ header: Bool) throws -> [String],
+                             nested: inout String?, resolve: Bool = false) throws -> PipelineSpec {
         let absolute = SpecPaths.absolute(path)
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isFolder) else {
@@ -30,7 +39,16 @@ extension PipelineSpec {
             throw SpecError(file: path, message: "the file is not UTF-8 text")
         }
         return try parse(yaml: yaml, file: path, baseDirectory: (absolute as NSString).deletingLastPathComponent,
-                         artifactsRoot: artifactsRoot, columnsOf: columnsOf)
+                         artifactsRoot: artifactsRoot, columnsOf: columnsOf, nested: &nested, resolve: resolve)
+    }
+
+    /// `load(path:artifactsRoot:columnsOf:)` without resolving the file's `teachers.from`;
+    /// returns that `from:` as written instead (for reading the pipeline another one takes its teachers from).
+    static func loadWithoutSource(path: String, artifactsRoot: String?,
+                                  columnsOf: (_ path: String, _ delimiter: Character, _ header: Bool) throws -> [String]) throws -> (spec: PipelineSpec, from: String?) {
+        var from: String?
+        let spec = try load(path: path, artifactsRoot: artifactsRoot, columnsOf: columnsOf, nested: &from)
+        return (spec, from)
     }
 
     /// Validates the text of a pipeline file.
@@ -47,6 +65,14 @@ extension PipelineSpec {
     ///   - artifactsRoot, columnsOf: as for `load(path:artifactsRoot:columnsOf:)`.
     public static func parse(yaml: String, file: String, baseDirectory: String, artifactsRoot: String? = nil,
                              columnsOf: (_ path: String, _ delimiter: Character, _ header: Bool) throws -> [String]) throws -> PipelineSpec {
+        var unused: String?
+        return try parse(yaml: yaml, file: file, baseDirectory: baseDirectory, artifactsRoot: artifactsRoot, columnsOf: columnsOf,
+                         nested: &unused, resolve: true)
+    }
+
+    private static func parse(yaml: String, file: String, baseDirectory: String, artifactsRoot: String?,
+                              columnsOf: (_ path: String, _ delimiter: Character, _ header: Bool) throws -> [String],
+                              nested: inout String?, resolve: Bool) throws -> PipelineSpec {
         let base = SpecPaths.absolute(baseDirectory)
         guard let root = try YAMLReader.read(yaml, file: file) else {
             throw SpecError(file: file, message: "the file holds no settings; a pipeline needs at least name, data and tasks")
@@ -61,7 +87,16 @@ extension PipelineSpec {
         let artifacts = artifactsRoot.map { SpecPaths.absolute($0) }
             ?? draft.artifactsRoot
             ?? SpecPaths.absolute("artifacts")
-        return draft.spec(file: absoluteFile, artifactsRoot: artifacts)
+        var spec = draft.spec(file: absoluteFile, artifactsRoot: artifacts)
+        if let from = draft.teachersFrom {
+            guard resolve else { nested = from.written; return spec }
+            let source = try from.resolve(for: spec, artifactsRoot: artifactsRoot) { path in
+                try loadWithoutSource(path: path, artifactsRoot: artifactsRoot, columnsOf: columnsOf)
+            }
+            spec.teacherSource = source
+            spec.teachers = source.pipeline.teachers.filter { source.tasks.contains($0.task) }
+        }
+        return spec
     }
 }
 
@@ -77,6 +112,8 @@ struct SpecDraft {
     var data: SpecDataDraft
     var tasks: [SpecTaskDraft]
     var teachers: [SpecTeacherDraft]
+    /// `teachers: {from: …}`: another pipeline's teachers (then `teachers` is empty).
+    var teachersFrom: SpecTeacherSourceDraft?
     var softTargets: SoftTargetSpec
     /// nil: not given, one default student.
     var students: [SpecStudentDraft]?
@@ -89,7 +126,7 @@ struct SpecDraft {
     init(root: SpecNode, baseDirectory: String) throws {
         var name: String?, seed: UInt64 = 0, artifacts: String?
         var data: SpecDataDraft?, tasks: [SpecTaskDraft]?
-        var teachers: [SpecTeacherDraft] = [], softTargets = SoftTargetSpec(), students: [SpecStudentDraft]?
+        var teachers: [SpecTeacherDraft] = [], teachersFrom: SpecTeacherSourceDraft?, softTargets = SoftTargetSpec(), students: [SpecStudentDraft]?
         var replicates = 1
         var transfer: TransferSpec?, transferNode: SpecNode?
         try root.forEachEntry(keys: Self.keys, expected: "a mapping of pipeline settings (name, data, tasks, …)") { key, value in
@@ -105,7 +142,11 @@ struct SpecDraft {
             case "tasks":
                 tasks = try SpecTaskDraft.readAll(value)
             case "teachers":
-                teachers = try SpecTeacherDraft.readAll(value)
+                if let source = try SpecTeacherSourceDraft.read(value, baseDirectory: baseDirectory) {
+                    teachersFrom = source
+                } else {
+                    teachers = try SpecTeacherDraft.readAll(value)
+                }
             case "soft_targets":
                 softTargets = try SpecDraft.softTargets(value)
             case "students":
@@ -123,7 +164,7 @@ struct SpecDraft {
         guard let data else { throw root.missing("data") }
         guard let tasks else { throw root.missing("tasks") }
         self.name = name; self.seed = seed; self.artifactsRoot = artifacts; self.data = data
-        self.tasks = tasks; self.teachers = teachers; self.softTargets = softTargets; self.students = students
+        self.tasks = tasks; self.teachers = teachers; self.teachersFrom = teachersFrom; self.softTargets = softTargets; self.students = students
         self.replicates = replicates
         self.transfer = transfer
         self.transferNode = transferNode

@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 
 /// A validated pipeline file: which data, which tasks, which teachers, which students.
@@ -25,6 +26,10 @@ public struct PipelineSpec: Equatable, Sendable {
     public var transfer: TransferSpec?
     /// Student variants in file order (names are unique).
     public var students: [StudentSpec]
+    /// Set when the teachers are another pipeline's (`teachers: {from: other.yaml}`): then
+    /// `teachers` are that pipeline's groups (of the tasks taken), read from its artifacts
+    /// folder and never trained here.
+    public var teacherSource: TeacherSource?
 
     public init(name: String, file: String, artifactsRoot: String, seed: UInt64, data: DataSpec,
                 tasks: [TaskSpec], teachers: [TeacherSpec], softTargets: SoftTargetSpec, students: [StudentSpec]) {
@@ -35,6 +40,15 @@ public struct PipelineSpec: Equatable, Sendable {
 
     /// `<artifactsRoot>/<name>`
     public var artifactsDirectory: String { (artifactsRoot as NSString).appendingPathComponent(name) }
+
+    /// The artifacts folder whose `teachers/` holds the members: this pipeline's, or that of
+    /// the pipeline it takes its teachers from.
+    public var teachersDirectory: String { teacherSource?.pipeline.artifactsDirectory ?? artifactsDirectory }
+
+    /// The file of one teacher member (in `teachersDirectory`).
+    public func teacherMemberFile(task: String, member: Int) -> String {
+        ArtifactLayout(root: teachersDirectory).teacherMember(task: task, member: member)
+    }
 
     /// The first group of the task's teacher ensemble (nil: the task has no teacher).
     public func teacher(for task: String) -> TeacherSpec? { teachers.first { $0.task == task } }
@@ -148,6 +162,41 @@ public struct TrainingSpec: Equatable, Sendable {
         self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate
         self.optimizer = optimizer; self.momentum = momentum; self.weightDecay = weightDecay
         self.selectBy = selectBy; self.patience = patience
+    }
+}
+
+/// Another pipeline whose teacher members this one uses (`teachers: {from: other.yaml, tasks: […]}`).
+///
+/// Its prepare stage has this pipeline's parameters and data (checked when the file is read),
+/// so its members learned from the dataset this pipeline prepares.
+public struct TeacherSource: Equatable, Sendable {
+    /// The other pipeline, as read from its file (with the same `--artifacts` override, if any).
+    public var pipeline: PipelineSpec { box.spec }
+    /// Tasks whose teachers are taken, in task order (all of the other's by default).
+    public var tasks: [String]
+    /// The other pipeline file as a user types it for `mtkd run` (relative to the working
+    /// directory when inside it), with ` --artifacts …` when an override was given.
+    public var command: String
+    /// Where `from:` is in this pipeline file, for errors found when the stages run.
+    public var file: String, line: Int?
+
+    private let box: Box
+
+    public init(pipeline: PipelineSpec, tasks: [String], command: String, file: String, line: Int?) {
+        box = Box(pipeline); self.tasks = tasks; self.command = command; self.file = file; self.line = line
+    }
+
+    /// A bad-input error at `teachers.from` of this pipeline file.
+    public func error(_ message: String) -> SpecError { SpecError(file: file, line: line, key: "teachers.from", message: message) }
+
+    public static func == (a: TeacherSource, b: TeacherSource) -> Bool {
+        a.pipeline == b.pipeline && a.tasks == b.tasks && a.command == b.command && a.file == b.file && a.line == b.line
+    }
+
+    /// A spec held by reference: a struct cannot hold a value of its own type.
+    private final class Box: Sendable {
+        let spec: PipelineSpec
+        init(_ spec: PipelineSpec) { self.spec = spec }
     }
 }
 

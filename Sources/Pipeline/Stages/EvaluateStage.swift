@@ -29,7 +29,7 @@ public struct EvaluateStage {
             if i < memberPaths.count {
                 let (task, member) = memberPaths[i]
                 // MLP or GBDT, through the one predictor interface.
-                let model = try TeacherMemberFile.read(from: context.layout.teacherMember(task: task, member: member))
+                let model = try TeacherMemberFile.read(from: context.spec.teacherMemberFile(task: task, member: member))
                 let out = try timedPredict(try model.makePredictor(), rows, name: "\(task)/member-\(member)")
                 lock.withLock { memberResults[i] = (model, out) }
             } else {

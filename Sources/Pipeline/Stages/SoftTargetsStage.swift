@@ -25,7 +25,7 @@ public struct SoftTargetsStage {
             let (teacher, member) = members[i]
             let info = dataset.tasks[dataset.taskIndex(teacher.task)!]
             // MLP or GBDT: the member's logits (or standardised prediction) for every row.
-            let model = try TeacherMemberFile.read(from: context.layout.teacherMember(task: teacher.task, member: member))
+            let model = try TeacherMemberFile.read(from: context.spec.teacherMemberFile(task: teacher.task, member: member))
             let predictor = try model.makePredictor()
             let out = info.inLabelUnits(try rows.predict(predictor)), valOut = info.inLabelUnits(try valRows.predict(predictor))
             let validation = model.keptValidationMetric

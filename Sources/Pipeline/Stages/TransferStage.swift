@@ -32,7 +32,7 @@ public struct TransferStage {
         let teachers = try spec.teacherTasks.map { task -> (task: TaskInfo, nets: [TeacherPredictor]) in
             let info = dataset.tasks[dataset.taskIndex(task)!]
             let nets = try spec.teacherMembers.filter { $0.teacher.task == task }.map {
-                try TeacherMemberFile.read(from: context.layout.teacherMember(task: task, member: $0.member)).makePredictor()
+                try TeacherMemberFile.read(from: context.spec.teacherMemberFile(task: task, member: $0.member)).makePredictor()
             }
             return (info, nets)
         }
