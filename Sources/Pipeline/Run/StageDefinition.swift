@@ -144,7 +144,9 @@ struct Params {
     }
 
     mutating func training(_ prefix: String, _ t: TrainingSpec) {
-        set("\(prefix).epochs", t.epochs); set("\(prefix).batch_size", t.batchSize)
+        set("\(prefix).epochs", t.epochs)
+        if let steps = t.steps { set("\(prefix).steps", steps) }   // only when given: other pipelines keep their fingerprints
+        set("\(prefix).batch_size", t.batchSize)
         set("\(prefix).learning_rate", t.learningRate); set("\(prefix).optimizer", t.optimizer.rawValue)
         set("\(prefix).momentum", t.momentum); set("\(prefix).weight_decay", t.weightDecay)
         set("\(prefix).select_by", t.selectBy.rawValue); set("\(prefix).patience", t.patience.map(String.init) ?? "none")

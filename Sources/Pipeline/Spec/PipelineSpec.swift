@@ -136,6 +136,10 @@ public struct TaskSpec: Equatable, Sendable {
 public struct TrainingSpec: Equatable, Sendable {
     public enum Optimizer: String, Equatable, Sendable, CaseIterable { case adam, sgd }
     public var epochs: Int
+    /// A budget of optimizer steps instead of `epochs` (nil: `epochs` holds): the network trains
+    /// ⌈steps / steps per epoch⌉ epochs, steps per epoch = ⌈rows it learns from / batch_size⌉, so one
+    /// setting means the same amount of training on a small dataset and on a large one.
+    public var steps: Int?
     public var batchSize: Int
     public var learningRate: Double
     public var optimizer: Optimizer

@@ -8,6 +8,8 @@ import Foundation
 enum SpecLimits {
     /// Training epochs of one network.
     static let epochs = 1...1_000_000
+    /// Optimizer steps of one network (`steps:`, instead of epochs).
+    static let steps = 1...1_000_000_000
     /// Rows per batch.
     static let batchSize = 1...1_000_000
     /// Members of one teacher ensemble.

@@ -1,6 +1,6 @@
 /// The settings teachers and students share: network shape and training.
 struct SpecNetworkDraft {
-    static let keys = ["hidden", "dropout", "epochs", "batch_size", "learning_rate", "optimizer", "momentum", "weight_decay",
+    static let keys = ["hidden", "dropout", "epochs", "steps", "batch_size", "learning_rate", "optimizer", "momentum", "weight_decay",
                        "select_by", "patience", "lr_schedule", "warmup_epochs", "step_epochs", "step_gamma"]
 
     /// Hidden layer widths, each within `SpecLimits.layerWidth`, at least one.
@@ -9,6 +9,8 @@ struct SpecNetworkDraft {
     var hiddenNode: SpecNode?
     /// 0 <= dropout < 1.
     var dropout = 0.1
+    /// Whether `epochs:` was given (it and `steps:` exclude each other).
+    var epochsGiven = false
     var training = TrainingSpec(epochs: 30, batchSize: 32, learningRate: 0.001, optimizer: .adam,
                                 momentum: 0.9, weightDecay: 0)
 
@@ -27,7 +29,12 @@ struct SpecNetworkDraft {
             dropout = try value.number()
             try value.require(dropout >= 0 && dropout < 1, ">= 0 and < 1")
         case "epochs":
+            guard training.steps == nil else { throw value.error("give epochs or steps, not both") }
             training.epochs = try value.int(in: SpecLimits.epochs)
+            epochsGiven = true
+        case "steps":
+            guard !epochsGiven else { throw value.error("give epochs or steps, not both") }
+            training.steps = try value.int(in: SpecLimits.steps)
         case "batch_size":
             training.batchSize = try value.int(in: SpecLimits.batchSize)
         case "learning_rate":

@@ -56,8 +56,16 @@ enum Seeds {
 }
 
 extension TrainingSpec {
-    func trainerSettings(alpha: Double = 0, temperature: Double = 1, taskWeights: [Float], seed: UInt64) -> TrainerSettings {
-        var settings = TrainerSettings(epochs: epochs, batchSize: batchSize, learningRate: Float(learningRate),
+    /// The epochs a network learning from `rows` rows a epoch trains: `epochs`, or `steps` turned into epochs.
+    func epochs(rows: Int) -> Int {
+        guard let steps else { return epochs }
+        let perEpoch = max(1, (rows + batchSize - 1) / batchSize)
+        return min(SpecLimits.epochs.upperBound, max(1, (steps + perEpoch - 1) / perEpoch))
+    }
+
+    /// - Parameter rows: the rows learnt from each epoch (turns a `steps` budget into epochs).
+    func trainerSettings(alpha: Double = 0, temperature: Double = 1, taskWeights: [Float], seed: UInt64, rows: Int) -> TrainerSettings {
+        var settings = TrainerSettings(epochs: epochs(rows: rows), batchSize: batchSize, learningRate: Float(learningRate),
                                        optimizer: optimizer == .adam ? .adam : .sgd, momentum: Float(momentum),
                                        weightDecay: Float(weightDecay), alpha: Float(alpha), temperature: Float(temperature),
                                        taskWeights: taskWeights, seed: seed,

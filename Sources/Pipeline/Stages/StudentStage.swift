@@ -86,6 +86,10 @@ public struct StudentStage {
             learnFrom = ConcatenatedBlocks([train, SplitBlocks(source: rows, selection: nil, targets: transferTargets)])
             context.console.info("  learning the teachers' targets on \(rows.rows) transfer rows too")
         }
+        if let steps = student.training.steps {
+            let perEpoch = (learnFrom.count + student.training.batchSize - 1) / student.training.batchSize
+            context.console.info("  budget \(steps) steps: \(student.training.epochs(rows: learnFrom.count)) epochs of \(perEpoch) batches")
+        }
         let names = dataset.tasks.map(\.name)
         let blueprint = Self.blueprint(student, inputs: dataset.features.count, tasks: dataset.tasks.map(\.head))
         let taskWeights = Self.taskWeights(student, tasks: dataset.tasks, train: train)
@@ -106,7 +110,7 @@ public struct StudentStage {
         let seed = Seeds.student(spec, replicate: k)
         let net = try NetworkFactory.make(blueprint, seed: seed)
         var settings = student.training.trainerSettings(alpha: student.alpha, temperature: temperature,
-                                                        taskWeights: taskWeights, seed: seed)
+                                                        taskWeights: taskWeights, seed: seed, rows: train.count)
         settings.alphaSchedule = student.alphaSchedule == .linear ? .linear : .constant
         settings.weighting = student.taskWeighting == .uncertainty ? .uncertainty : .fixed
         settings.batching = student.batching == .perTask ? .perTask(temperature: student.samplingTemperature) : .mixed

@@ -48,7 +48,7 @@ public struct TeachersStage {
         let seed = Seeds.teacher(spec, task: teacher.task, member: member)
         let net = HardSharingNetwork(inputs: dataset.features.count, hidden: teacher.hidden, dropout: Float(teacher.dropout),
                                      tasks: [dataset.tasks[t].head], seed: seed)
-        let settings = teacher.training.trainerSettings(taskWeights: [1], seed: seed)
+        let settings = teacher.training.trainerSettings(taskWeights: [1], seed: seed, rows: train.count)
         // Named as in its file and in metrics.json (members count from 0 everywhere).
         let label = "\(teacher.task)/member-\(member)"
         let metricName = dataset.tasks[t].kind == .classification ? "acc" : "R²"

@@ -50,4 +50,23 @@ import Testing
         #expect(throws: SpecError.self) { try p.spec() }
         do { _ = try p.spec() } catch let e as SpecError { #expect(e.message == "step_gamma must be > 0 and <= 1, got 2") }
     }
+
+    @Test func aStepBudgetTrainsTheEpochsThatHoldThatManyBatches() throws {
+        let p = try pipeline("  - name: budgeted\n    hidden: [8]\n    steps: 50\n    batch_size: 16")
+        defer { p.remove() }
+        let lines = try p.run().lines
+        let train = try PreparedDataset.read(from: p.artifacts + "/data/dataset.h5", features: false).split("train")!.rowCount
+        let batches = (train + 15) / 16
+        let epochs = (50 + batches - 1) / batches
+        #expect(epochs > 1)
+        #expect(lines.contains("  budget 50 steps: \(epochs) epochs of \(batches) batches"))
+        let status = try PipelineStatus.of(p.spec())
+        #expect(status.stages.allSatisfy { $0.reasons.isEmpty })
+    }
+
+    @Test func epochsAndStepsExcludeEachOther() throws {
+        let p = try pipeline("    steps: 100")
+        defer { p.remove() }
+        do { _ = try p.spec(); Issue.record("no error") } catch let e as SpecError { #expect(e.message == "give epochs or steps, not both") }
+    }
 }
