@@ -52,6 +52,7 @@ import Testing
                 preprocessing  raw CSV columns → 4 inputs; this file predicts on its own (mtkd predict, mtkd export)
                   csv               delimiter ";", no header, 3 named columns, missing values ["?", ""], cells trimmed
                   missing features  impute-mean: numeric → training mean, categorical → all zeros
+                  scaling           standard 1 (len)
                   feature  kind         inputs  encoding
                   len      numeric           1  (x − 43.5) / 5.25
                   place    categorical       3  one-hot ["Biscoe", "Dream", "<other>"]; unseen → <other>
