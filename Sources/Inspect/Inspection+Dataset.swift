@@ -168,15 +168,15 @@ public struct DatasetMeaning: Codable, Equatable, Sendable {
             case .none: what = "as they are; missing → the mean"
             }
             lines.append("  " + style.bold(method.rawValue) + "  \(method.formula) \(what): \(group.count) column\(group.count == 1 ? "" : "s")")
-            var table = TextTable([.left, .left, .right, .left, .right, .left, .right])
+            var table = TextTable([.left, .left, .right, .left, .right, .left, .right, .left])
             for f in group.prefix(Self.scalingRows) {
                 switch method {
                 case .standard, .none:
                     table.add(f.name, "mean", Format.number(f.mean), "std", Format.number(f.std))
                 case .minmax:
                     let (low, high) = (f.min ?? 0, f.max ?? 0)
-                    table.add(f.name, "min", Format.number(low), "max", Format.number(high),
-                              low == high ? "constant: x − min" : "missing →", low == high ? "" : Format.number(f.impute))
+                    table.add(f.name, "min", Format.number(low), "max", Format.number(high), "missing →", Format.number(f.impute),
+                              low == high ? "(constant: x − min)" : "")
                 }
             }
             lines += table.render(indent: 4)
