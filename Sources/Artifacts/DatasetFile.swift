@@ -65,7 +65,7 @@ public struct TaskInfo: Equatable, Sendable, Codable {
 /// The rows of one split.
 public struct SplitData: Sendable {
     public var name: String
-    /// (N, F) encoded, standardised features.
+    /// (N, F) encoded features: numeric scaled (standard, minmax or none), categorical one-hot.
     public var x: Matrix
     /// Per task (in task order): class indices (−1 missing) or raw regression values (NaN missing).
     public var labels: [TaskTargets.Labels]
