@@ -144,6 +144,20 @@ import Testing
         }
     }
 
+    @Test func anUnknownScalingExitsWith64NamingFileLineAndTheValidValues() throws {
+        let folder = NSTemporaryDirectory() + "mtkd-scaling-cli-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (name, text) in [("train.csv", Self.train), ("val.csv", Self.val), ("test.csv", Self.test),
+                             ("pipeline.yaml", Self.yaml.replacingOccurrences(of: "scaling: none", with: "scaling: zscore"))] {
+            try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
+        }
+        let r = try runCLI(["run", folder + "/pipeline.yaml", "--artifacts", folder + "/artifacts"])
+        #expect(r.code == 64)
+        #expect(r.err.contains("pipeline.yaml:11: data.features.numeric[2].scaling: unknown value 'zscore'; "
+                               + "valid values are: standard, minmax, none"), "\(r.err)")
+    }
+
     /// Noise σ in the transformed units is `noise · std / divisor`: `noise` for standard,
     /// scaled by std / (max − min) for minmax and by std for none.
     @Test func transferNoiseIsInUnitsOfTheFeaturesStdForEveryScaling() throws {
