@@ -8,9 +8,9 @@ import Tensor
 /// per row for the split assignment and the vocabularies, never a whole file.
 ///
 /// Numeric features are scaled (`standard`, `minmax` or `none` per column) and categorical ones
-/// one-hot encoded with statistics fitted on the training split only; rows are split with the pipeline seed (or come from
-/// given files); labels that are missing stay missing (−1 / NaN), and rows with a missing
-/// *feature* are dropped or imputed as the pipeline says.
+/// one-hot encoded with statistics fitted on the training split only; rows are split with the
+/// pipeline seed (or come from given files); labels that are missing stay missing (−1 / NaN),
+/// and rows with a missing *feature* are dropped or imputed as the pipeline says.
 ///
 /// Each file is read twice, a block at a time. The first pass checks every cell and counts the
 /// rows, which fixes each row's split and place in it; the second puts each kept row's values,

@@ -9,12 +9,13 @@ import Tensor
 /// member's outputs on them, written to `transfer.h5` a block at a time.
 ///
 /// Augmentation happens in the encoded feature space, where numeric features are scaled (as
-/// the pipeline's `scaling:` says) and categorical ones one-hot, in this order per row: mixup with another row of the block
-/// (probability `mixup`, λ ~ U(0.5, 1)), MUNGE-style swaps with the nearest of 64 sampled rows of
-/// the block (each feature with probability `munge`), categorical values redrawn from their
-/// training distribution (probability `resample`), Gaussian noise on numeric features
-/// (`noise` of the feature's training standard deviations, whatever its scaling). Each (block, copy) has its own seeded generator, so the file
-/// is the same whatever the order of work.
+/// the pipeline's `scaling:` says) and categorical ones one-hot, in this order per row: mixup
+/// with another row of the block (probability `mixup`, λ ~ U(0.5, 1)), MUNGE-style swaps with
+/// the nearest of 64 sampled rows of the block (each feature with probability `munge`),
+/// categorical values redrawn from their training distribution (probability `resample`),
+/// Gaussian noise on numeric features (`noise` of the feature's training standard deviations,
+/// whatever its scaling). Each (block, copy) has its own seeded generator, so the file is the
+/// same whatever the order of work.
 public struct TransferStage {
     public let context: StageContext
     public init(context: StageContext) { self.context = context }
