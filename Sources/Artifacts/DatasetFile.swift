@@ -10,11 +10,18 @@ public struct FeatureInfo: Equatable, Sendable, Codable {
     public var name: String
     public var column: String
     public var kind: Kind
-    /// Numeric: training mean and standard deviation used to standardise; one-hot: 0 and 1.
+    /// Numeric: training mean and standard deviation (std 1 for a constant column); one-hot: 0 and 1.
     public var mean: Double
     public var std: Double
-    public init(name: String, column: String, kind: Kind, mean: Double, std: Double) {
-        self.name = name; self.column = column; self.kind = kind; self.mean = mean; self.std = std
+    /// Numeric: how the column is scaled and what a missing cell becomes (categorical: `.standard`, unused).
+    public var scaling: FeatureScaling
+    public init(name: String, column: String, kind: Kind, mean: Double, std: Double, scaling: FeatureScaling = .standard) {
+        self.name = name; self.column = column; self.kind = kind; self.mean = mean; self.std = std; self.scaling = scaling
+    }
+
+    /// Numeric: the map from raw values to the input.
+    public var transform: NumericTransform {
+        NumericTransform(scaling.method, mean: mean, std: std, min: scaling.min, max: scaling.max)
     }
 }
 
@@ -58,7 +65,7 @@ public struct TaskInfo: Equatable, Sendable, Codable {
 /// The rows of one split.
 public struct SplitData: Sendable {
     public var name: String
-    /// (N, F) encoded, standardised features.
+    /// (N, F) encoded features: numeric scaled (standard, minmax or none), categorical one-hot.
     public var x: Matrix
     /// Per task (in task order): class indices (−1 missing) or raw regression values (NaN missing).
     public var labels: [TaskTargets.Labels]
@@ -177,7 +184,9 @@ public protocol DatasetRows {
 /// /features/name       (F) string      encoded feature names
 /// /features/column     (F) string      source column of each feature
 /// /features/kind       (F) string      numeric | categorical
-/// /features/mean, std  (F) f64         standardisation fitted on the training split
+/// /features/mean, std  (F) f64         training mean and std of numeric features (one-hot: 0, 1)
+/// /features/scaling, min, max, impute   per feature (`ScalingArrays`), only when some numeric
+///                                       feature is not `standard`
 /// /tasks               attr order: task names in pipeline order
 /// /tasks/<task>        group, attrs column, kind, classes, label_mean, label_std
 /// /<split>/x           (N, F) f32      split ∈ train, val, test; chunked, shuffle+deflate
@@ -230,6 +239,7 @@ public struct PreparedDataset: Sendable {
             try f.write(features.map(\.kind.rawValue), to: "kind")
             try f.write(features.map(\.mean), shape: [features.count], to: "mean")
             try f.write(features.map(\.std), shape: [features.count], to: "std")
+            try ScalingArrays.write(features.map { ($0.kind == .numeric, $0.scaling) }, into: f)
             let t = try root.createGroup("tasks")
             try t.attributes.set("order", .strings(tasks.map(\.name)))
             for task in tasks {
@@ -280,7 +290,9 @@ public struct PreparedDataset: Sendable {
                 let sourceRow = try g.createDataset("source_row", type: .int32, shape: [n])
                 try blocks(n) { block in try sourceRow.writeRows(block, try rows.sourceRows(split: index, rows: block)) }
                 try sourceRow.attributes.set("description", .string("0-based data row of the source file this row came from"))
-                try x.attributes.set("description", .string("features (row, feature): numeric standardised with /features/mean and std, categorical one-hot; names in /features/name"))
+                try x.attributes.set("description", .string(features.contains { $0.kind == .numeric && $0.scaling != .standard }
+                    ? "features (row, feature): numeric scaled as /features/scaling says (with /features/mean, std, min, max; missing → /features/impute), categorical one-hot; names in /features/name"
+                    : "features (row, feature): numeric standardised with /features/mean and std, categorical one-hot; names in /features/name"))
             }
             try file.close()
         }
@@ -330,6 +342,10 @@ public struct PreparedDataset: Sendable {
             }
             features.append(FeatureInfo(name: names[i], column: columns[i], kind: kind, mean: means[i], std: stds[i]))
         }
+        let scaling = try ScalingArrays.read(from: f, numeric: features.map { $0.kind == .numeric }, names: names) {
+            ArtifactError(path: path, "/features\($0)")
+        }
+        for i in features.indices { features[i].scaling = scaling[i] }
         let tg = try root.group("tasks")
         var tasks: [TaskInfo] = []
         // Task order is the order of the pipeline file, kept as the "order" attribute of /tasks.

@@ -6,13 +6,15 @@ import MultiTask
 /// network's outputs and labels: stored in every model file so that it predicts on its own
 /// (`mtkd predict`, `mtkd export`, `mtkd inspect` read it; `data/dataset.h5` is not needed).
 ///
-/// Encoding a row: the features in order, each numeric column as one input
-/// `(value − mean) / std` (computed in double, then rounded to f32), each categorical column as
-/// a one-hot block over `categories`. A category never seen in training sets the `<other>` slot
-/// when the vocabulary has one (`other_index`), else nothing (all zeros). A missing cell (one of
-/// `missing_values` after trimming) is imputed: 0 for a numeric input (the training mean), all
-/// zeros for a categorical block — `missing_features: drop-row` models never saw such rows, so
-/// `mtkd predict` refuses them unless told to impute.
+/// Encoding a row: the features in order, each numeric column as one input scaled as its
+/// `scaling` says — `(value − mean) / std` for `standard`, `(value − min) / (max − min)` for
+/// `minmax`, the value for `none` (computed in double, then rounded to f32) — each categorical
+/// column as a one-hot block over `categories`. A category never seen in training sets the
+/// `<other>` slot when the vocabulary has one (`other_index`), else nothing (all zeros). A
+/// missing cell (one of `missing_values` after trimming) is imputed: the feature's `impute`
+/// value for a numeric input (the training mean in the transformed units: 0 for `standard`),
+/// all zeros for a categorical block — `missing_features: drop-row` models never saw such rows,
+/// so `mtkd predict` refuses them unless told to impute.
 ///
 /// In a model file (h5py: `f["preprocessing/features/column"].asstr()[...]`):
 /// ```
@@ -22,13 +24,16 @@ import MultiTask
 /// /preprocessing/features/kind     (C) string   numeric | categorical
 /// /preprocessing/features/mean     (C) f64      numeric: training mean (categorical: 0)
 /// /preprocessing/features/std      (C) f64      numeric: training std (categorical: 1)
+/// /preprocessing/features/scaling, min, max, impute   (C) per feature (`ScalingArrays`), only
+///                                               when some numeric feature is not standard
 /// /preprocessing/features/width    (C) i32      inputs the feature takes: 1, or its categories
 /// /preprocessing/features/other_index (C) i32   index of "<other>" in its categories, −1 none
 /// /preprocessing/features/categories (Σ width of categorical) string   vocabularies, feature after feature
 /// /preprocessing/tasks             attr order: task names, in the network's head order
 /// /preprocessing/tasks/<task>      attrs column, kind, classes, positive, label_mean, label_std
 /// ```
-/// As JSON (safetensors and ONNX metadata) the same value with the same snake_case keys.
+/// As JSON (safetensors and ONNX metadata) the same value with the same snake_case keys; a
+/// numeric feature that is not `standard` also has `scaling`, `min`, `max` and `impute`.
 public struct Preprocessing: Codable, Equatable, Sendable {
     /// How the CSV files are read: the options of the pipeline's `data:` section.
     public struct CSVReading: Codable, Equatable, Sendable {
@@ -57,7 +62,7 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     public enum MissingFeatures: String, Codable, Equatable, Sendable {
         /// Such rows were dropped: the network never saw one.
         case dropRow = "drop-row"
-        /// Numeric: the training mean (0 after standardising); categorical: all zeros.
+        /// Numeric: the training mean (each feature's `impute`); categorical: all zeros.
         case imputeMean = "impute-mean"
     }
 
@@ -74,9 +79,11 @@ public struct Preprocessing: Codable, Equatable, Sendable {
         /// Categorical: the index of `<other>` in `categories`, which takes every category not
         /// listed (rare in training, or never seen); nil when unseen categories become all zeros.
         public var otherIndex: Int?
+        /// Numeric: the scaling and the imputation value (categorical: `.standard`, unused).
+        public var scaling: FeatureScaling = .standard
 
-        public static func numeric(_ column: String, mean: Double, std: Double) -> Feature {
-            Feature(column: column, kind: .numeric, mean: mean, std: std, categories: [], otherIndex: nil)
+        public static func numeric(_ column: String, mean: Double, std: Double, scaling: FeatureScaling = .standard) -> Feature {
+            Feature(column: column, kind: .numeric, mean: mean, std: std, categories: [], otherIndex: nil, scaling: scaling)
         }
 
         public static func categorical(_ column: String, categories: [String], otherIndex: Int? = nil) -> Feature {
@@ -86,7 +93,47 @@ public struct Preprocessing: Codable, Equatable, Sendable {
         /// Inputs of the network this feature fills: 1, or one per category.
         public var width: Int { kind == .numeric ? 1 : categories.count }
 
-        enum CodingKeys: String, CodingKey { case column, kind, mean, std, categories, otherIndex = "other_index" }
+        /// Numeric: the map from raw values to the input.
+        public var transform: NumericTransform {
+            NumericTransform(scaling.method, mean: mean, std: std, min: scaling.min, max: scaling.max)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case column, kind, mean, std, categories, otherIndex = "other_index", scaling, min, max, impute
+        }
+
+        public init(column: String, kind: Kind, mean: Double, std: Double, categories: [String], otherIndex: Int?,
+                    scaling: FeatureScaling = .standard) {
+            self.column = column; self.kind = kind; self.mean = mean; self.std = std
+            self.categories = categories; self.otherIndex = otherIndex; self.scaling = scaling
+        }
+
+        /// The scaling keys only for a numeric feature that is not `standard` (JSON of earlier
+        /// mtkd, without them, reads as `standard`).
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(column, forKey: .column); try c.encode(kind, forKey: .kind)
+            try c.encode(mean, forKey: .mean); try c.encode(std, forKey: .std)
+            try c.encode(categories, forKey: .categories)
+            try c.encodeIfPresent(otherIndex, forKey: .otherIndex)
+            if kind == .numeric && scaling != .standard {
+                try c.encode(scaling.method, forKey: .scaling)
+                try c.encode(scaling.min, forKey: .min); try c.encode(scaling.max, forKey: .max)
+                try c.encode(scaling.impute, forKey: .impute)
+            }
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            column = try c.decode(String.self, forKey: .column); kind = try c.decode(Kind.self, forKey: .kind)
+            mean = try c.decode(Double.self, forKey: .mean); std = try c.decode(Double.self, forKey: .std)
+            categories = try c.decode([String].self, forKey: .categories)
+            otherIndex = try c.decodeIfPresent(Int.self, forKey: .otherIndex)
+            scaling = FeatureScaling(method: try c.decodeIfPresent(NumericScaling.self, forKey: .scaling) ?? .standard,
+                                     min: try c.decodeIfPresent(Double.self, forKey: .min) ?? 0,
+                                     max: try c.decodeIfPresent(Double.self, forKey: .max) ?? 0,
+                                     impute: try c.decodeIfPresent(Double.self, forKey: .impute) ?? 0)
+        }
     }
 
     /// A task as the network's head predicts it.
@@ -191,6 +238,7 @@ extension Preprocessing {
         try f.write(features.map { Int32($0.width) }, shape: [n], to: "width")
         try f.write(features.map { Int32($0.otherIndex ?? -1) }, shape: [n], to: "other_index")
         try f.write(features.flatMap(\.categories), to: "categories")
+        try ScalingArrays.write(features.map { ($0.kind == .numeric, $0.scaling) }, into: f)
         let t = try g.createGroup("tasks")
         try t.attributes.set("order", .strings(tasks.map(\.name)))
         for task in tasks {
@@ -257,6 +305,8 @@ extension Preprocessing {
             }
         }
         guard next == categories.count else { throw fail("/features/categories holds \(categories.count) names, the widths \(next)") }
+        let scaling = try ScalingArrays.read(from: f, numeric: features.map { $0.kind == .numeric }, names: columns) { fail("/features\($0)") }
+        for i in features.indices { features[i].scaling = scaling[i] }
         let t = try g.group("tasks")
         var tasks: [Task] = []
         for name in try t.attributes.strings("order") {

@@ -9,7 +9,9 @@ import Tensor
 /// - inputs: one per feature column, named after it, shape [N, 1]: float for numeric columns
 ///   (NaN = missing), string for categorical ones (the trimmed cell text; a missing-value token
 ///   such as "?" = missing);
-/// - numeric: `(x − mean) / std`, NaN → 0 (the training mean): `Sub`, `Div`, `IsNaN`, `Where`;
+/// - numeric: scaled as the feature says — `standard` `(x − mean) / std`, `minmax`
+///   `(x − min) / (max − min)` (`Sub`, `Div`), `none` as it is — and NaN → the feature's
+///   `impute` value (the training mean, transformed; 0 for `standard`): `IsNaN`, `Where`;
 /// - categorical: `CategoryMapper` (vocabulary → index, missing tokens → −1, unseen → the
 ///   `<other>` index or −1), then `Equal` with 0…K−1 and `Cast`: the one-hot block, all zeros for −1;
 /// - `Concat` in input order, then the network: `Gemm` + `Relu` per hidden layer (dropout is
@@ -110,12 +112,25 @@ struct GraphBuilder {
             switch f.kind {
             case .numeric:
                 graph.inputs.append(.init(f.column, .float, shape: [nil, 1]))
-                let mean = constant("\(prefix)/mean", [Float(f.mean)])
-                let std = constant("\(prefix)/std", [Float(f.std)])
-                let centred = node("Sub", [f.column, mean], "\(prefix)/centred")
-                let scaled = node("Div", [centred, std], "\(prefix)/scaled")
+                let scaled: String
+                switch f.scaling.method {
+                case .standard:
+                    let mean = constant("\(prefix)/mean", [Float(f.mean)])
+                    let std = constant("\(prefix)/std", [Float(f.std)])
+                    let centred = node("Sub", [f.column, mean], "\(prefix)/centred")
+                    scaled = node("Div", [centred, std], "\(prefix)/scaled")
+                case .minmax:
+                    let t = f.transform
+                    let low = constant("\(prefix)/min", [Float(t.shift)])
+                    let range = constant("\(prefix)/range", [Float(t.divisor)])
+                    let shifted = node("Sub", [f.column, low], "\(prefix)/shifted")
+                    scaled = node("Div", [shifted, range], "\(prefix)/scaled")
+                case .none:
+                    scaled = f.column
+                }
                 let isMissing = node("IsNaN", [scaled], "\(prefix)/missing")
-                blocks.append(node("Where", [isMissing, zero, scaled], "\(prefix)/value"))
+                let impute = f.scaling.impute == 0 ? zero : constant("\(prefix)/impute", [Float(f.scaling.impute)])
+                blocks.append(node("Where", [isMissing, impute, scaled], "\(prefix)/value"))
             case .categorical:
                 graph.inputs.append(.init(f.column, .string, shape: [nil, 1]))
                 guard f.width > 0 else { continue }

@@ -10,11 +10,18 @@ public struct DatasetMeaning: Codable, Equatable, Sendable {
         public var rows: Int
     }
 
-    /// A numeric feature, standardised as (x − mean) / std with training statistics.
+    /// A numeric feature and its scaling, with training statistics: `standard` (x − mean) / std,
+    /// `minmax` (x − min) / (max − min), `none` x.
     public struct NumericFeature: Codable, Equatable, Sendable {
         public var name: String
+        public var scaling: String
         public var mean: Double
         public var std: Double
+        /// `minmax`: the training range.
+        public var min: Double?
+        public var max: Double?
+        /// What a missing value becomes under impute-mean: the training mean, transformed.
+        public var impute: Double
     }
 
     /// The one-hot columns of one categorical source column.
@@ -72,7 +79,11 @@ public struct DatasetMeaning: Codable, Equatable, Sendable {
         seed = data.seed
         splits = data.splits.map { Split(name: $0.name, rows: $0.x.rows) }
         featureCount = data.features.count
-        numericFeatures = data.features.filter { $0.kind == .numeric }.map { NumericFeature(name: $0.name, mean: $0.mean, std: $0.std) }
+        numericFeatures = data.features.filter { $0.kind == .numeric }.map { f in
+            let minmax = f.scaling.method == .minmax
+            return NumericFeature(name: f.name, scaling: f.scaling.method.rawValue, mean: f.mean, std: f.std,
+                                  min: minmax ? f.scaling.min : nil, max: minmax ? f.scaling.max : nil, impute: f.scaling.impute)
+        }
         var groups: [OneHotGroup] = []
         for feature in data.features where feature.kind == .categorical {
             let prefix = feature.column + "="
@@ -130,16 +141,51 @@ public struct DatasetMeaning: Codable, Equatable, Sendable {
         var out: [[String]] = [overview.render(indent: 2)]
 
         var features = [style.heading("features") + "  \(featureCount) input column\(featureCount == 1 ? "" : "s"): "
-                        + "\(numericFeatures.count) numeric (standardised with the training mean and std)"
+                        + "\(numericFeatures.count) numeric"
                         + (oneHotGroups.isEmpty ? "" : ", \(featureCount - numericFeatures.count) one-hot")]
-        var numeric = TextTable([.left, .left, .right, .left, .right])
-        for f in numericFeatures { numeric.add(f.name, "mean", Format.number(f.mean), "std", Format.number(f.std)) }
-        features += numeric.render(indent: 2)
+        features += scalingLines(style: style)
         features += oneHotGroups.map { "  " + $0.summary }
         out.append(features)
 
         for task in tasks { out.append(taskLines(task, style: style)) }
         return out
+    }
+
+    /// Rows shown per scaling method; `--json` lists every column.
+    static let scalingRows = 10
+
+    /// The numeric features grouped by scaling method (standard, minmax, none), each with its
+    /// formula and the training statistics it uses, at most `scalingRows` columns per method.
+    private func scalingLines(style: TextStyle) -> [String] {
+        var lines: [String] = []
+        for method in NumericScaling.allCases {
+            let group = numericFeatures.filter { $0.scaling == method.rawValue }
+            guard !group.isEmpty else { continue }
+            let what: String
+            switch method {
+            case .standard: what = "with the training mean and std"
+            case .minmax: what = "with the training min and max; missing → the mean, scaled"
+            case .none: what = "as they are; missing → the mean"
+            }
+            lines.append("  " + style.bold(method.rawValue) + "  \(method.formula) \(what): \(group.count) column\(group.count == 1 ? "" : "s")")
+            var table = TextTable([.left, .left, .right, .left, .right, .left, .right, .left])
+            for f in group.prefix(Self.scalingRows) {
+                switch method {
+                case .standard, .none:
+                    table.add(f.name, "mean", Format.number(f.mean), "std", Format.number(f.std))
+                case .minmax:
+                    let (low, high) = (f.min ?? 0, f.max ?? 0)
+                    table.add(f.name, "min", Format.number(low), "max", Format.number(high), "missing →", Format.number(f.impute),
+                              low == high ? "(constant: x − min)" : "")
+                }
+            }
+            lines += table.render(indent: 4)
+            if group.count > Self.scalingRows {
+                let rest = group.dropFirst(Self.scalingRows).map(\.name)
+                lines.append("    … and \(rest.count) more: " + (rest.count > 2 ? "\(rest.first!) … \(rest.last!)" : rest.joined(separator: ", ")))
+            }
+        }
+        return lines
     }
 
     private func taskLines(_ task: Task, style: TextStyle) -> [String] {

@@ -3,8 +3,9 @@ import Tabular
 import Tensor
 
 /// Turns CSV rows into a network's input rows with a model's stored preprocessing, exactly as
-/// `prepare` encoded the training rows: numeric `Float((x − mean) / std)` computed in double,
-/// categorical one-hot over the training vocabulary.
+/// `prepare` encoded the training rows: numeric `Float((x − shift) / divisor)` computed in double
+/// (`standard`: mean and std; `minmax`: min and max − min; `none`: 0 and 1), categorical one-hot
+/// over the training vocabulary.
 ///
 /// Two steps: `decode` parses a block's cells into typed columns (numbers, category slots) and
 /// checks them; `encode` writes the input rows. (`PredictionRun` times them as parsing and
@@ -12,14 +13,15 @@ import Tensor
 ///
 /// - Unseen category: the `<other>` input when the vocabulary has one, else all zeros (as
 ///   training treated categories outside the vocabulary).
-/// - Missing cell (a `missing_values` token): imputed — 0 for numeric (the training mean), all
-///   zeros for categorical — when the model was trained with `impute-mean` or `imputeMissing`
+/// - Missing cell (a `missing_values` token): imputed — the feature's `impute` value for numeric
+///   (the training mean, transformed), all zeros for categorical — when the model was trained
+///   with `impute-mean` or `imputeMissing`
 ///   is set; otherwise (a `drop-row` model, which never saw such a row) refused.
 /// - Refused: a missing column, a non-numeric or non-finite numeric cell; errors name the
 ///   file, line and column.
 public struct RowEncoder {
     enum Plan {
-        case numeric(column: Int, mean: Double, std: Double)
+        case numeric(column: Int, transform: NumericTransform, impute: Float)
         /// `slots`: vocabulary → input offset within the block; `other`: offset of `<other>` (−1: none).
         case categorical(column: Int, slots: [String: Int32], other: Int32)
     }
@@ -58,7 +60,7 @@ public struct RowEncoder {
             }
             switch f.kind {
             case .numeric:
-                plans.append((.numeric(column: c, mean: f.mean, std: f.std), offset, f.column))
+                plans.append((.numeric(column: c, transform: f.transform, impute: Float(f.scaling.impute)), offset, f.column))
             case .categorical:
                 var slots: [String: Int32] = [:]
                 for (k, name) in f.categories.enumerated() where slots[name] == nil { slots[name] = Int32(k) }
@@ -140,13 +142,13 @@ public struct RowEncoder {
             p.update(repeating: 0, count: rows.count * w)
             for (k, (plan, offset, _)) in plans.enumerated() {
                 switch plan {
-                case .numeric(_, let mean, let std):
+                case .numeric(_, let transform, let impute):
                     block.numbers[k].withUnsafeBufferPointer { v in
                         var o = offset
                         for r in rows {
                             let value = v[r]
-                            // Missing (NaN, checked by decode): the training mean, 0 after standardising.
-                            if !value.isNaN { p[o] = Float((value - mean) / std) }
+                            // Missing (NaN, checked by decode): the training mean, transformed.
+                            p[o] = value.isNaN ? impute : transform(value)
                             o &+= w
                         }
                     }

@@ -16,9 +16,10 @@ import Testing
     /// The pipelines: the quickstart (plus a per-unit cross-stitch student with two stitched
     /// layers), the committed census slice (categorical inputs, '?' missing, impute-mean, a
     /// headerless file), and a small one with a categorical input capped to `<other>`, a
-    /// regression task and two-layer columns.
+    /// regression task and two-layer columns; and penguins with numeric columns scaled per group
+    /// (minmax, none, standard) and a missing numeric cell in every fifth row, imputed.
     enum Case: String, CaseIterable, CustomTestStringConvertible {
-        case quickstart, census, tiny
+        case quickstart, census, tiny, scaled
         var testDescription: String { rawValue }
     }
 
@@ -27,13 +28,17 @@ import Testing
         let folder = NSTemporaryDirectory() + "mtkd-use-\(which.rawValue)-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let (yaml, source) = try pipeline(which)
+        let (yaml, source) = try pipeline(which, folder: folder)
         try yaml.write(toFile: folder + "/pipeline.yaml", atomically: true, encoding: .utf8)
         let spec = try PipelineSpec.load(path: folder + "/pipeline.yaml", artifactsRoot: folder + "/artifacts")
         try PipelineRunner(spec: spec, console: Console(capture: true), options: RunOptions(jobs: 2)).run()
         let layout = ArtifactLayout(root: spec.artifactsDirectory)
         let data = try PreparedDataset.read(from: layout.dataset)
         let test = try #require(data.split("test"))
+        if which == .scaled {
+            #expect(test.sourceRows.filter { $0 % 5 == 0 }.count >= 5, "test rows with a missing measurement")
+            #expect(data.features.prefix(4).map(\.scaling.method) == [.minmax, .minmax, .none, .standard])
+        }
         let report = try EvaluationReport.read(from: layout.metrics)
 
         // The test rows as raw CSV, picked from the source file by /test/source_row.
@@ -144,7 +149,7 @@ import Testing
     }
 
     /// The pipeline file's text and its source CSV (the test rows come from there).
-    private func pipeline(_ which: Case) throws -> (String, String) {
+    private func pipeline(_ which: Case, folder: String) throws -> (String, String) {
         let penguins = repository + "/pipelines/data/penguins.csv"
         switch which {
         case .quickstart:
@@ -208,6 +213,44 @@ import Testing
                 learning_rate: 0.01
 
             """, penguins)
+        case .scaled:
+            // Every fifth row loses one of its four measurements, in turn.
+            var rows = try lines(penguins)
+            let header = cells(rows[0])
+            let measured = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"].map { header.firstIndex(of: $0)! }
+            for r in stride(from: 1, to: rows.count, by: 5) {
+                var row = cells(rows[r])
+                row[measured[(r / 5) % 4]] = "NA"
+                rows[r] = row.joined(separator: ",")
+            }
+            let source = folder + "/penguins-holes.csv"
+            try (rows.joined(separator: "\n") + "\n").write(toFile: source, atomically: true, encoding: .utf8)
+            return ("""
+            name: scaled
+            seed: 5
+            data:
+              csv: \(source)
+              missing_values: ["NA"]
+              missing_features: impute-mean
+              features:
+                numeric:
+                  - {columns: [bill_length_mm, bill_depth_mm], scaling: minmax}
+                  - {columns: [flipper_length_mm], scaling: none}
+                  - body_mass_g
+                categorical: [island]
+            tasks:
+              - name: species
+              - name: sex
+            teachers:
+              species: {members: 2, hidden: [16], epochs: 6, batch_size: 16, learning_rate: 0.01}
+            students:
+              - name: kd
+                hidden: [16]
+                epochs: 10
+                batch_size: 16
+                learning_rate: 0.01
+
+            """, source)
         }
     }
 }

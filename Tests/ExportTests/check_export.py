@@ -62,16 +62,27 @@ def onnx_feeds(cols, pre):
 
 
 def encode(cols, n, pre):
-    """The input matrix: numeric float32((x − mean) / std) computed in float64, missing → 0;
-    categorical one-hot, unseen → <other> (other_index) or nothing, missing → nothing."""
+    """The input matrix: numeric float32 of the feature's scaling computed in float64 —
+    standard (x − mean) / std (the default when "scaling" is absent), minmax (x − min) / (max − min)
+    (/ 1 when max = min), none x — missing → float32(impute) (0 when absent); categorical
+    one-hot, unseen → <other> (other_index) or nothing, missing → nothing."""
     missing = missing_tokens(pre)
     blocks = []
     for f in pre["features"]:
         cells = cols[f["column"]]
         if f["kind"] == "numeric":
             v = np.array([np.nan if x in missing else float(x) for x in cells], dtype=np.float64)
-            z = ((v - f["mean"]) / f["std"]).astype(np.float32)
-            blocks.append(np.where(np.isnan(z), np.float32(0), z)[:, None])
+            scaling = f.get("scaling", "standard")
+            if scaling == "standard":
+                z = (v - f["mean"]) / f["std"]
+            elif scaling == "minmax":
+                z = (v - f["min"]) / (f["max"] - f["min"] if f["max"] > f["min"] else 1.0)
+            elif scaling == "none":
+                z = v
+            else:
+                raise SystemExit(f"unknown scaling {scaling}")
+            z = z.astype(np.float32)
+            blocks.append(np.where(np.isnan(z), np.float32(f.get("impute", 0.0)), z)[:, None])
         else:
             index = {c: k for k, c in enumerate(f["categories"])}
             other = f.get("other_index")

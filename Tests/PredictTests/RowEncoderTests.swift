@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import HDF5
 import Tabular
 import Tensor
 import Testing
@@ -51,6 +52,81 @@ import Testing
         #expect(badInput { try encode("x,color,size\ninf,blue,L\n") } == "in.csv:2:1: non-finite value 'inf' in column 'x'; expected a finite number")
         #expect(badInput { try encode("x,color,size\nnan,blue,L\n", syntheticModel(.imputeMean)) } == "in.csv:2:1: non-finite value 'nan' in column 'x'; expected a finite number")
         #expect(badInput { try encode("x,color,size\n1e999,blue,L\n") } == "in.csv:2:1: non-finite value '1e999' in column 'x'; expected a finite number")
+    }
+
+    /// `x` scaled as `scaling` says, in the synthetic model (x: mean 10, std 2, one input).
+    private func scaled(_ scaling: FeatureScaling) -> ModelFile {
+        var model = syntheticModel(.imputeMean)
+        model.preprocessing!.features[0].scaling = scaling
+        return model
+    }
+
+    @Test func minmaxMapsTheTrainingRangeOntoZeroToOneAndImputesItsValue() throws {
+        // min 4, max 20: (x − 4) / 16; missing → the training mean 10 scaled, (10 − 4) / 16.
+        let x = try encode("x,color,size\n13,blue,L\n4,blue,L\n-0.8,blue,L\nNA,blue,L\n",
+                           scaled(FeatureScaling(method: .minmax, min: 4, max: 20, impute: 0.375)))
+        #expect((0..<4).map { x[$0, 0] } == [0.5625, 0, -0.3, 0.375])
+    }
+
+    @Test func minmaxOfAConstantColumnDividesByOne() throws {
+        let x = try encode("x,color,size\n13,blue,L\n7.5,blue,L\n", scaled(FeatureScaling(method: .minmax, min: 7.5, max: 7.5)))
+        #expect((0..<2).map { x[$0, 0] } == [5.5, 0])
+    }
+
+    @Test func noneKeepsTheValueAndImputesTheMean() throws {
+        let x = try encode("x,color,size\n13.25,blue,L\nNA,blue,L\n-1e6,blue,L\n", scaled(FeatureScaling(method: .none, impute: 10)))
+        #expect((0..<3).map { x[$0, 0] } == [13.25, 10, -1e6])
+    }
+
+    /// A model file as mtkd wrote it before scaling existed (no /preprocessing/features/scaling,
+    /// min, max, impute — as it still writes a standard-only one) loads as standard, imputing 0.
+    @Test func aModelFileWithoutScalingArraysLoadsAsStandard() throws {
+        try TemporaryFolder.with { folder in
+            let path = folder.file("old.h5")
+            try syntheticModel(.imputeMean).write(to: path)
+            let features = try H5File.open(path).root.group("preprocessing/features")
+            #expect(!features.contains("scaling") && !features.contains("min") && !features.contains("max") && !features.contains("impute"))
+            let model = try ModelFile.read(from: path)
+            #expect(model.preprocessing!.features.map(\.scaling) == [.standard, .standard, .standard])
+            let x = try encode("x,color,size\n13,blue,L\nNA,blue,L\n", model)
+            #expect((0..<2).map { x[$0, 0] } == [1.5, 0])
+            // Its JSON (in exports) has no scaling keys either, and such JSON reads as standard.
+            let json = model.preprocessing!.json()
+            #expect(!json.contains(#""scaling":"#) && !json.contains(#""impute":"#) && !json.contains(#""min":"#))
+            #expect(try Preprocessing.fromJSON(json, source: "j").features[0].scaling == .standard)
+        }
+    }
+
+    @Test func aScaledModelFileWritesItsScalingAndReadsItBack() throws {
+        try TemporaryFolder.with { folder in
+            let path = folder.file("new.h5")
+            let model = scaled(FeatureScaling(method: .minmax, min: 4, max: 20, impute: 0.375))
+            try model.write(to: path)
+            let features = try H5File.open(path).root.group("preprocessing/features")
+            #expect(try features.dataset("scaling").readStrings() == ["minmax", "one-hot", "one-hot"])
+            #expect(try features.dataset("min").read(Double.self) == [4, 0, 0])
+            #expect(try features.dataset("max").read(Double.self) == [20, 0, 0])
+            #expect(try features.dataset("impute").read(Double.self) == [0.375, 0, 0])
+            #expect(try ModelFile.read(from: path).preprocessing == model.preprocessing)
+            let json = model.preprocessing!.json()
+            #expect(json.contains(#""impute":0.375"#) && json.contains(#""scaling":"minmax""#) && json.contains(#""min":4"#))
+            #expect(try Preprocessing.fromJSON(json, source: "j") == model.preprocessing)
+        }
+    }
+
+    @Test func aPreprocessingWithAnUnknownScalingIsRefused() throws {
+        try TemporaryFolder.with { folder in
+            let path = folder.file("bad.h5")
+            let file = try H5File.create(path)
+            try syntheticModel().preprocessing!.write(into: file.root)
+            let features = try file.root.group("preprocessing/features")
+            try features.write(["zscore", "one-hot", "one-hot"], to: "scaling")
+            for name in ["min", "max", "impute"] { try features.write([0.0, 0, 0], shape: [3], to: name) }
+            #expect(throws: ArtifactError(path: path, "/preprocessing/features/scaling[0] is 'zscore', expected standard, minmax, none")) {
+                try Preprocessing.read(from: file.root, path: path)
+            }
+            try file.close()
+        }
     }
 
     @Test func aMissingColumnIsNamed() {

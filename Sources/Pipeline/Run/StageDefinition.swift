@@ -141,6 +141,12 @@ struct Params {
         set("data.max_categories", d.maxCategories.map(String.init) ?? "none")
         set("data.features.numeric", d.features.filter { $0.kind == .numeric }.map(\.column))
         set("data.features.categorical", d.features.filter { $0.kind == .categorical }.map(\.column))
+        // Numeric columns not standardised, per scaling (written however the file grouped them);
+        // absent when every column is standard, as before scaling existed.
+        for scaling in NumericScaling.allCases where scaling != .standard {
+            let columns = d.features.filter { $0.kind == .numeric && $0.scaling == scaling }.map(\.column)
+            if !columns.isEmpty { set("data.features.scaling.\(scaling.rawValue)", columns) }
+        }
     }
 
     mutating func training(_ prefix: String, _ t: TrainingSpec) {

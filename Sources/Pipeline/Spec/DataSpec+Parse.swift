@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 
 /// A data file named in the pipeline file.
@@ -149,19 +150,50 @@ struct SpecDataDraft {
         return (train, found["val"], test, node)
     }
 
-    /// `features: {numeric: [...], categorical: [...]}`: at least one column, none listed twice.
+    /// `features: {numeric: [...], categorical: [...], scaling: standard}`: at least one column,
+    /// none listed twice. An item of `numeric` is a column name, scaled as `scaling` says
+    /// (default `standard`), or a group `{columns: [...], scaling: minmax}` with its own scaling.
     private static func features(_ node: SpecNode) throws -> [(spec: FeatureSpec, node: SpecNode)] {
         var features: [(spec: FeatureSpec, node: SpecNode)] = []
-        try node.forEachEntry(keys: FeatureSpec.Kind.allCases.map(\.rawValue),
-                              expected: "a mapping {numeric, categorical} of column lists") { key, value in
-            guard let kind = FeatureSpec.Kind(rawValue: key) else { return }
-            for (column, item) in try names(value, of: "column names") {
-                if let other = features.first(where: { $0.spec.column == column }) {
-                    throw item.error("column '\(column)' is listed twice (also at \(other.node.path))")
+        /// Numeric features whose scaling is the section's (known once the whole mapping is read).
+        var byDefault: [Int] = []
+        var defaultScaling = NumericScaling.standard
+        func add(_ column: String, _ item: SpecNode, _ kind: FeatureSpec.Kind, _ scaling: NumericScaling) throws {
+            if let other = features.first(where: { $0.spec.column == column }) {
+                throw item.error("column '\(column)' is listed twice (also at \(other.node.path))")
+            }
+            features.append((FeatureSpec(column: column, kind: kind, scaling: scaling), item))
+        }
+        try node.forEachEntry(keys: FeatureSpec.Kind.allCases.map(\.rawValue) + ["scaling"],
+                              expected: "a mapping {numeric, categorical, scaling} of column lists") { key, value in
+            switch key {
+            case "scaling":
+                defaultScaling = try value.choice(NumericScaling.self)
+            case FeatureSpec.Kind.categorical.rawValue:
+                for item in try value.items(of: "column names") {
+                    try add(try item.nonEmptyString("a column name"), item, .categorical, .standard)
                 }
-                features.append((FeatureSpec(column: column, kind: kind), item))
+            default:
+                for item in try value.items(of: "column names or groups {columns, scaling}") {
+                    guard case .mapping = item.node else {
+                        byDefault.append(features.count)
+                        try add(try item.nonEmptyString("a column name or a group {columns, scaling}"), item, .numeric, .standard)
+                        continue
+                    }
+                    var columns: [SpecNode]?, scaling: NumericScaling?
+                    try item.forEachEntry(keys: ["columns", "scaling"]) { key, value in
+                        if key == "scaling" { scaling = try value.choice(NumericScaling.self); return }
+                        let list = try value.items(of: "column names")
+                        guard !list.isEmpty else { throw value.error("a group lists at least one column") }
+                        columns = list
+                    }
+                    guard let columns else { throw item.missing("columns") }
+                    if scaling == nil { byDefault += features.count..<(features.count + columns.count) }
+                    for column in columns { try add(try column.nonEmptyString("a column name"), column, .numeric, scaling ?? .standard) }
+                }
             }
         }
+        for i in byDefault { features[i].spec.scaling = defaultScaling }
         guard !features.isEmpty else {
             throw node.error("no features: list at least one column under numeric or categorical")
         }

@@ -106,7 +106,8 @@ public struct SplitFractions: Equatable, Sendable {
 public enum MissingFeaturePolicy: String, Equatable, Sendable, CaseIterable {
     /// Drop the row from every split.
     case dropRow = "drop-row"
-    /// Numeric: training mean (i.e. 0 after standardisation); categorical: an extra "<missing>" category.
+    /// Numeric: the training mean (0 after standardisation; in the transformed units for the other
+    /// scalings); categorical: all zeros.
     case imputeMean = "impute-mean"
 }
 
@@ -114,7 +115,11 @@ public struct FeatureSpec: Equatable, Sendable {
     public enum Kind: String, Equatable, Sendable, CaseIterable { case numeric, categorical }
     public var column: String
     public var kind: Kind
-    public init(column: String, kind: Kind) { self.column = column; self.kind = kind }
+    /// Numeric: how the column is scaled (`features.scaling`, or its group's); categorical: `.standard`, unused.
+    public var scaling: NumericScaling
+    public init(column: String, kind: Kind, scaling: NumericScaling = .standard) {
+        self.column = column; self.kind = kind; self.scaling = scaling
+    }
 }
 
 public struct TaskSpec: Equatable, Sendable {

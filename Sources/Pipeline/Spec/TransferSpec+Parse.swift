@@ -3,8 +3,8 @@ import Foundation
 /// A transfer set (issue 12): extra inputs on which the teachers are run, so that students
 /// that ask for it (`transfer: true`) learn the teachers' targets on more than the training rows
 /// (Buciluă et al. 2006; Beyer et al. 2022). Augmented copies of the training rows, made in the
-/// encoded feature space: numeric features are standardised (so noise is in units of the
-/// feature's training std) and categorical ones one-hot.
+/// encoded feature space: numeric features are scaled (noise is in units of the feature's
+/// training std whatever its scaling) and categorical ones one-hot.
 public struct TransferSpec: Equatable, Sendable {
     /// Augmented rows per training row.
     public var multiplier: Int = 1

@@ -3,12 +3,14 @@ import Foundation
 import Tabular
 import Tensor
 
-/// Turns declared feature columns into the model's input matrix: numeric columns
-/// standardised, categorical columns one-hot, with statistics fitted on training rows only.
+/// Turns declared feature columns into the model's input matrix: numeric columns scaled as the
+/// pipeline says (`standard`, `minmax`, `none`), categorical columns one-hot, with statistics
+/// fitted on training rows only.
 struct FeatureEncoder {
     enum Column {
-        /// Source column index per table is looked up by name at encode time.
-        case numeric(name: String, mean: Double, std: Double)
+        /// Source column index per table is looked up by name at encode time; a missing value
+        /// (impute-mean) becomes `impute`.
+        case numeric(name: String, transform: NumericTransform, impute: Float)
         /// One-hot over `categories` (categories outside the list map to `other` when present, else all zeros).
         case categorical(name: String, categories: [String], other: Int?)
     }
@@ -18,8 +20,8 @@ struct FeatureEncoder {
 
     /// The training statistics of one feature column.
     enum Statistics {
-        /// Mean and standard deviation of the present values (`meanStd`).
-        case numeric(mean: Double, std: Double)
+        /// Mean, standard deviation, minimum and maximum of the present values (`MeanStd`).
+        case numeric(mean: Double, std: Double, min: Double, max: Double)
         /// The column's texts (by code) and how many training rows hold each.
         case categorical(names: [String], counts: [Int])
     }
@@ -32,15 +34,21 @@ struct FeatureEncoder {
     static let otherCategory = Preprocessing.otherCategory
 
     /// Mean and standard deviation (1 when the values are constant or absent) of `values`,
-    /// summed in their order: `mean = Σv / n`, then `Σ(v − mean)² / n`.
+    /// summed in their order: `mean = Σv / n`, then `Σ(v − mean)² / n`; and their range.
     struct MeanStd {
         private(set) var count = 0
         private var sum = 0.0
         private var squares = 0.0
         private(set) var mean = 0.0
+        private var low = Double.infinity
+        private var high = -Double.infinity
 
         /// First pass: every value, in order.
-        @inline(__always) mutating func add(_ v: Double) { sum += v; count += 1 }
+        @inline(__always) mutating func add(_ v: Double) {
+            sum += v; count += 1
+            if v < low { low = v }
+            if v > high { high = v }
+        }
         /// Between the passes.
         mutating func finishMean() { mean = count > 0 ? sum / Double(count) : 0 }
         /// Second pass: the same values in the same order.
@@ -51,6 +59,9 @@ struct FeatureEncoder {
             let std = (squares / Double(count)).squareRoot()
             return (mean, std > 1e-12 ? std : 1)
         }
+
+        /// The smallest and largest value (0 and 0 when there are none).
+        var range: (min: Double, max: Double) { count > 0 ? (low, high) : (0, 0) }
     }
 
     /// The encoder of `spec`'s features from their training statistics (in feature order).
@@ -59,9 +70,13 @@ struct FeatureEncoder {
         var features: [FeatureInfo] = []
         for (f, stats) in zip(spec.data.features, statistics) {
             switch stats {
-            case .numeric(let mean, let std):
-                columns.append(.numeric(name: f.column, mean: mean, std: std))
-                features.append(FeatureInfo(name: f.column, column: f.column, kind: .numeric, mean: mean, std: std))
+            case .numeric(let mean, let std, let min, let max):
+                let range = f.scaling == .minmax ? (min, max) : (0, 0)
+                let transform = NumericTransform(f.scaling, mean: mean, std: std, min: range.0, max: range.1)
+                // The training mean in the transformed units: 0 for standard.
+                let scaling = FeatureScaling(method: f.scaling, min: range.0, max: range.1, impute: transform.exact(mean))
+                columns.append(.numeric(name: f.column, transform: transform, impute: Float(scaling.impute)))
+                features.append(FeatureInfo(name: f.column, column: f.column, kind: .numeric, mean: mean, std: std, scaling: scaling))
             case .categorical(let names, let counts):
                 var seen = names.indices.filter { counts[$0] > 0 }
                 var other: Int? = nil
@@ -120,11 +135,11 @@ struct FeatureEncoder {
                 let at = record.featureOffsets[i]
                 let offset = plan.offsets[i]
                 switch column {
-                case .numeric(_, let mean, let std):
+                case .numeric(_, let transform, let impute):
                     for r in 0..<n {
                         let v = records.loadUnaligned(fromByteOffset: r * record.bytes + at, as: Double.self)
-                        // Missing values survive only under impute-mean: the training mean is 0 after standardising.
-                        out[r * width + offset] = v.isNaN ? 0 : Float((v - mean) / std)
+                        // Missing values survive only under impute-mean: the training mean, transformed.
+                        out[r * width + offset] = v.isNaN ? impute : transform(v)
                     }
                 case .categorical:
                     plan.slots[i].withUnsafeBufferPointer { slot in

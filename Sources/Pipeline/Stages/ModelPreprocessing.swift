@@ -15,7 +15,7 @@ extension Preprocessing {
         for info in dataset.features {
             switch info.kind {
             case .numeric:
-                features.append(.numeric(info.column, mean: info.mean, std: info.std))
+                features.append(.numeric(info.column, mean: info.mean, std: info.std, scaling: info.scaling))
             case .categorical:
                 let category = String(info.name.dropFirst(info.column.count + 1))   // "column=category"
                 if let last = features.last, last.kind == .categorical, last.column == info.column {

@@ -7,10 +7,10 @@ import Tensor
 /// `prepare`: CSV → `data/dataset.h5`, streaming: memory holds a block of rows, a few bytes
 /// per row for the split assignment and the vocabularies, never a whole file.
 ///
-/// Numeric features are standardised and categorical ones one-hot encoded with statistics
-/// fitted on the training split only; rows are split with the pipeline seed (or come from
-/// given files); labels that are missing stay missing (−1 / NaN), and rows with a missing
-/// *feature* are dropped or imputed as the pipeline says.
+/// Numeric features are scaled (`standard`, `minmax` or `none` per column) and categorical ones
+/// one-hot encoded with statistics fitted on the training split only; rows are split with the
+/// pipeline seed (or come from given files); labels that are missing stay missing (−1 / NaN),
+/// and rows with a missing *feature* are dropped or imputed as the pipeline says.
 ///
 /// Each file is read twice, a block at a time. The first pass checks every cell and counts the
 /// rows, which fixes each row's split and place in it; the second puts each kept row's values,

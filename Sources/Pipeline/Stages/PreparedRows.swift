@@ -75,7 +75,8 @@ final class PreparedRows: DatasetRows {
         encoder = FeatureEncoder.fit(spec: spec, statistics: zip(spec.data.features, featureSlot).map { f, k in
             if f.kind == .numeric {
                 let (mean, std) = stats[k].result
-                return .numeric(mean: mean, std: std)
+                let (min, max) = stats[k].range
+                return .numeric(mean: mean, std: std, min: min, max: max)
             }
             return .categorical(names: train.coders[train.columnIndex(f.column)!]!.categories(), counts: codeCounts[k])
         })

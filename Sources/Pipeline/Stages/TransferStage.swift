@@ -8,13 +8,14 @@ import Tensor
 /// `transfer`: augmented copies of the training rows (`multiplier` per row), and every teacher
 /// member's outputs on them, written to `transfer.h5` a block at a time.
 ///
-/// Augmentation happens in the encoded feature space, where numeric features are standardised
-/// and categorical ones one-hot, in this order per row: mixup with another row of the block
-/// (probability `mixup`, λ ~ U(0.5, 1)), MUNGE-style swaps with the nearest of 64 sampled rows of
-/// the block (each feature with probability `munge`), categorical values redrawn from their
-/// training distribution (probability `resample`), Gaussian noise on numeric features
-/// (`noise` standard deviations). Each (block, copy) has its own seeded generator, so the file
-/// is the same whatever the order of work.
+/// Augmentation happens in the encoded feature space, where numeric features are scaled (as
+/// the pipeline's `scaling:` says) and categorical ones one-hot, in this order per row: mixup
+/// with another row of the block (probability `mixup`, λ ~ U(0.5, 1)), MUNGE-style swaps with
+/// the nearest of 64 sampled rows of the block (each feature with probability `munge`),
+/// categorical values redrawn from their training distribution (probability `resample`),
+/// Gaussian noise on numeric features (`noise` of the feature's training standard deviations,
+/// whatever its scaling). Each (block, copy) has its own seeded generator, so the file is the
+/// same whatever the order of work.
 public struct TransferStage {
     public let context: StageContext
     public init(context: StageContext) { self.context = context }
@@ -75,12 +76,16 @@ struct Augmenter {
     let settings: TransferSpec
     /// Numeric feature columns.
     let numeric: [Int]
+    /// Per numeric feature column: the noise's standard deviation in its transformed units,
+    /// `noise × std / divisor` (`noise` itself for standard features).
+    let noiseScales: [Float]
     /// One-hot groups: the columns of one categorical feature, and the training frequency of each.
     let groups: [(columns: [Int], cumulative: [Double])]
 
     init(features: [FeatureInfo], settings: TransferSpec, source: SplitRows) throws {
         self.settings = settings
         numeric = features.indices.filter { features[$0].kind == .numeric }
+        noiseScales = Self.noiseScales(features: numeric.map { features[$0] }, noise: settings.noise)
         var byColumn: [String: [Int]] = [:], order: [String] = []
         for (i, f) in features.enumerated() where f.kind == .categorical {
             if byColumn[f.column] == nil { order.append(f.column) }
@@ -130,11 +135,16 @@ struct Augmenter {
                 }
             }
             if settings.noise > 0 {
-                let s = Float(settings.noise)
-                for c in numeric { out[r, c] += s * rng.normal() }
+                for (c, s) in zip(numeric, noiseScales) { out[r, c] += s * rng.normal() }
             }
         }
         return out
+    }
+
+    /// `noise` training standard deviations of each numeric feature in its transformed units:
+    /// `noise × (std / divisor)`, which is `noise` exactly for a standard feature.
+    static func noiseScales(features: [FeatureInfo], noise: Double) -> [Float] {
+        features.map { Float(noise * ($0.std / $0.transform.divisor)) }
     }
 
     /// The nearest row to `r` (Euclidean) among 64 rows of the block drawn at random.
