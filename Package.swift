@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "Predict", dependencies: ["Artifacts", "Tabular", "MultiTask", "NN", "Tensor", "Metrics", "HDF5"],
                 swiftSettings: optimised),
         // Model files for use outside mtkd: ONNX (protobuf written directly) and safetensors.
-        .target(name: "Export", dependencies: ["Artifacts", "MultiTask", "Tensor"]),
+        .target(name: "Export", dependencies: ["Artifacts", "GBDT", "MultiTask", "Tensor"]),
         // The command line: thin.
         .executableTarget(name: "mtkd", dependencies: ["Pipeline", "Artifacts", "Inspect", "Report", "Predict", "Export",
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -98,15 +98,16 @@ struct PredictCommand: ParsableCommand {
 
     /// The model the arguments name; a file that is not a readable model is bad input.
     func makePredictor() throws -> Predictor {
-        func load(_ path: String) throws -> ModelFile {
+        /// A student's file, or a teacher member's of either kind (network or gradient-boosted trees).
+        func load(_ path: String) throws -> TeacherMemberFile {
             guard FileManager.default.fileExists(atPath: path) else { throw CLIError.usage("\(path): no such model file") }
-            do { return try ModelFile.read(from: path) } catch {
+            do { return try TeacherMemberFile.read(from: path) } catch {
                 throw CLIError.usage((error as? LocalizedError)?.errorDescription ?? "\(error)")
             }
         }
         do {
             guard let pipeline else {
-                return try Predictor(model: try load(files[0]), path: files[0])
+                return try Predictor(file: try load(files[0]), path: files[0])
             }
             let spec: PipelineSpec
             do { spec = try PipelineSpec.load(path: pipeline, artifactsRoot: artifacts) } catch let e as SpecError {
@@ -121,12 +122,13 @@ struct PredictCommand: ParsableCommand {
                     throw CLIError.usage("--replicate \(replicate): student '\(student)' has \(s.replicates) replicate\(s.replicates == 1 ? "" : "s") (0…\(s.replicates - 1))")
                 }
                 let path = layout.student(student, replicate: replicate)
-                return try Predictor(model: try load(path), path: path)
+                return try Predictor(file: try load(path), path: path)
             }
             guard !spec.teachers.isEmpty else { throw CLIError.usage("\(spec.file): the pipeline has no teachers") }
-            let ensembles = try spec.teachers.map { t in
-                try (0..<t.members).map { k -> (path: String, model: ModelFile) in
-                    let path = layout.teacherMember(task: t.task, member: k)
+            // Per task with a teacher, every member of its groups (of any kind), in member order.
+            let ensembles = try spec.teacherTasks.map { task in
+                try spec.teacherMembers.filter { $0.teacher.task == task }.map { (teacher, k) -> (path: String, member: TeacherMemberFile) in
+                    let path = layout.teacherMember(task: teacher.task, member: k)
                     return (path, try load(path))
                 }
             }
