@@ -15,6 +15,8 @@ struct PredictCommand: ParsableCommand {
             mtkd predict --pipeline P.yaml --student NAME [--replicate K] INPUT.csv
             mtkd predict --pipeline P.yaml --teachers INPUT.csv
 
+            MODEL.h5 is a student's file or a teacher member's, a network or gradient-boosted trees (kind gbdt: the margins of its kept rounds are its logits); --teachers combines each task's members of either kind.
+
             INPUT (plain or .gz) is read as training read its data (delimiter, header or column names, missing values), a block of rows at a time. The model file holds everything needed: data/dataset.h5 is not read. Output: CSV on standard output unless --output names a file (.h5: HDF5). Columns: the --keep columns, then per classification task `<task>` (the predicted class) and `<task>:p(<class>)` per class; per regression task `<task>` (in label units).
 
             A category never seen in training counts as `<other>` when the model has that category (max_categories), else as none (all-zero one-hot). Missing cells are imputed (numeric → training mean, categorical → all zeros) for models trained with missing_features: impute-mean; drop-row models refuse them unless --impute-missing. A missing column, a non-numeric or non-finite number, or no rows: exit 64, naming the line and column.
