@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report", "Artifacts", "Metrics", "MultiTask", "NN", "Tensor", "GBDT"]),
         .testTarget(name: "ExportTests", dependencies: ["TestSupport", "Export", "Predict", "Pipeline", "Artifacts", "Metrics", "HDF5"],
                     exclude: ["check_export.py"]),
-        .testTarget(name: "PredictTests", dependencies: ["TestSupport", "Predict", "Pipeline", "Artifacts", "Tabular", "MultiTask", "Metrics", "Tensor", "HDF5"]),
+        .testTarget(name: "PredictTests", dependencies: ["TestSupport", "Predict", "Pipeline", "Artifacts", "Tabular", "MultiTask", "Metrics", "Tensor", "HDF5", "GBDT"]),
         .testTarget(name: "PipelineTests", dependencies: ["TestSupport", "Pipeline", "Artifacts", "HDF5", "GBDT", "MultiTask"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
