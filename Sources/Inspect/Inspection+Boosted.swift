@@ -93,7 +93,7 @@ public struct BoostedMeaning: Codable, Equatable, Sendable {
     func sections(style: TextStyle) -> [[String]] {
         let s = settings
         var overview = TextTable([.left, .left])
-        overview.add("network", "\(role) \(name)")
+        overview.add("member", "\(role) \(name)")
         overview.add("kind", "gbdt: gradient-boosted trees (XGBoost \(xgboost), \(s.treeMethod), \(s.threads) thread\(s.threads == 1 ? "" : "s")), "
                      + "\(inputs) inputs → \(task.name), seed \(s.seed)")
         overview.add("task \(task.name)", "\(task.kind), \(task.outputs) output\(task.outputs == 1 ? "" : "s"); objective \(s.objective.rawValue)"

@@ -66,6 +66,7 @@ struct BoostedInspectionTests {
             #expect(boosted.trees == member.trees && boosted.history.count == member.rounds)
             let text = inspection.text()
             #expect(text.contains("mtkd model (gradient-boosted trees)"))
+            #expect(text.contains("  member      teacher sex/member-0\n"))
             #expect(text.contains("  kind        gbdt: gradient-boosted trees (XGBoost \(XGBoostLibrary.version), hist, 1 thread), 4 inputs → sex, seed 11"))
             #expect(text.contains("  task sex    classification, 2 outputs; objective binary:logistic (one margin m; logits [0, m])"))
             #expect(text.contains("  parameters  max_depth 2, learning_rate 0.5, rounds ≤ 40, early_stopping 4, subsample 0.8, colsample 0.8, min_child_weight 1, lambda 1"))
