@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "Predict", dependencies: ["Artifacts", "Tabular", "MultiTask", "NN", "Tensor", "Metrics", "HDF5"],
                 swiftSettings: optimised),
         // Model files for use outside mtkd: ONNX (protobuf written directly) and safetensors.
-        .target(name: "Export", dependencies: ["Artifacts", "MultiTask", "Tensor"]),
+        .target(name: "Export", dependencies: ["Artifacts", "GBDT", "MultiTask", "Tensor"]),
         // The command line: thin.
         .executableTarget(name: "mtkd", dependencies: ["Pipeline", "Artifacts", "Inspect", "Report", "Predict", "Export",
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report", "Artifacts", "Metrics", "MultiTask", "NN", "Tensor", "GBDT"]),
         .testTarget(name: "ExportTests", dependencies: ["TestSupport", "Export", "Predict", "Pipeline", "Artifacts", "Metrics", "HDF5"],
                     exclude: ["check_export.py"]),
-        .testTarget(name: "PredictTests", dependencies: ["TestSupport", "Predict", "Pipeline", "Artifacts", "Tabular", "MultiTask", "Metrics", "Tensor", "HDF5"]),
+        .testTarget(name: "PredictTests", dependencies: ["TestSupport", "Predict", "Pipeline", "Artifacts", "Tabular", "MultiTask", "Metrics", "Tensor", "HDF5", "GBDT"]),
         .testTarget(name: "PipelineTests", dependencies: ["TestSupport", "Pipeline", "Artifacts", "HDF5", "GBDT", "MultiTask"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]

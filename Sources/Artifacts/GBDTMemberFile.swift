@@ -87,6 +87,11 @@ public struct GBDTMemberFile: Equatable {
                          outputs: blueprint.boosting.outputs, bestIteration: bestIteration, zeroIsMissing: zeroIsMissing)
     }
 
+    /// The trees that predict (rounds 0…bestIteration), from the booster's JSON model.
+    public func treeEnsemble() throws -> TreeEnsemble {
+        try Booster(model: booster).trees(rounds: 0..<(bestIteration + 1))
+    }
+
     public func write(to path: String) throws {
         try AtomicWrite.write(to: path) { temp in
             let file = try H5File.create(temp)

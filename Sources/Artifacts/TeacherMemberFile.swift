@@ -60,6 +60,21 @@ public enum TeacherMemberFile {
         }
     }
 
+    /// From raw CSV columns to inputs and from outputs to labels (nil in files of an older mtkd).
+    public var preprocessing: Preprocessing? {
+        switch self {
+        case .mlp(let m): return m.preprocessing
+        case .gbdt(let g): return g.preprocessing
+        }
+    }
+
+    public var role: String {
+        switch self {
+        case .mlp(let m): return m.role
+        case .gbdt(let g): return g.role
+        }
+    }
+
     /// Learned numbers: a network's parameters, or a tree ensemble's nodes (each a split
     /// threshold or a leaf value) in the rounds that predict.
     public var parameterCount: Int {

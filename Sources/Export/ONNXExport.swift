@@ -38,30 +38,7 @@ public enum ONNXExport {
         var graph = ONNX.Graph(name: file.name)
         let x = try b.encodeInputs(pre, graph: &graph)
         let logits = try b.network(file.blueprint, input: x)
-        let inputNames = Set(pre.features.map(\.column))
-        for (t, task) in pre.tasks.enumerated() {
-            for name in [task.name, "\(task.name):class"] where inputNames.contains(name) {
-                throw ArtifactError(path: path, "the output '\(name)' would have the name of an input column; ONNX names must differ")
-            }
-            switch task.kind {
-            case .classification:
-                b.node("Softmax", [logits[t]], task.name, [.init("axis", .int(1))])
-                let index = b.node("ArgMax", [task.name], "mtkd/\(task.name)/argmax", [.init("axis", .int(1)), .init("keepdims", .int(1))])
-                b.node("LabelEncoder", [index], "\(task.name):class", [
-                    .init("keys_int64s", .ints(task.classes.indices.map(Int64.init))),
-                    .init("values_strings", .strings(task.classes)),
-                    .init("default_string", .string("")),
-                ], domain: "ai.onnx.ml")
-                graph.outputs.append(.init(task.name, .float, shape: [nil, task.classes.count]))
-                graph.outputs.append(.init("\(task.name):class", .string, shape: [nil, 1]))
-            case .regression:
-                let std = b.constant("mtkd/\(task.name)/label_std", [Float(task.labelStd)])
-                let mean = b.constant("mtkd/\(task.name)/label_mean", [Float(task.labelMean)])
-                let scaled = b.node("Mul", [logits[t], std], "mtkd/\(task.name)/scaled")
-                b.node("Add", [scaled, mean], task.name)
-                graph.outputs.append(.init(task.name, .float, shape: [nil, 1]))
-            }
-        }
+        try b.taskOutputs(pre, logits: logits, graph: &graph)
         graph.nodes = b.nodes
         graph.initializers = b.initializers
         graph.docString = "mtkd \(file.role) \(file.name): raw CSV columns in, per task probabilities (or values in label units) out"
@@ -103,13 +80,28 @@ struct GraphBuilder {
     }
 
     /// The graph inputs (one per feature column) and their encoding; returns the (N, F) input matrix.
-    mutating func encodeInputs(_ pre: Preprocessing, graph: inout ONNX.Graph) throws -> String {
+    /// - Parameter exact: numeric inputs are double and standardised in double, then rounded to
+    ///   float — `Float((x − mean) / std)`, mtkd's encoding to the bit (trees split exactly at
+    ///   encoded training values, so one ulp can change a leaf); else float, standardised in float.
+    mutating func encodeInputs(_ pre: Preprocessing, graph: inout ONNX.Graph, exact: Bool = false) throws -> String {
         var blocks: [String] = []
         let zero = constant("mtkd/zero", [0])
         let missing = pre.csv.missingValues.map { $0.trimmingCharacters(in: .whitespaces) }
         for (k, f) in pre.features.enumerated() {
             let prefix = "mtkd/in.\(k)"
             switch f.kind {
+            case .numeric where exact:
+                graph.inputs.append(.init(f.column, .double, shape: [nil, 1]))
+                if !initializers.contains(where: { $0.name == "mtkd/zero_double" }) {
+                    initializers.append(.doubles("mtkd/zero_double", [0], dims: [1]))
+                }
+                initializers.append(.doubles("\(prefix)/mean", [f.mean], dims: [1]))
+                initializers.append(.doubles("\(prefix)/std", [f.std], dims: [1]))
+                let centred = node("Sub", [f.column, "\(prefix)/mean"], "\(prefix)/centred")
+                let scaled = node("Div", [centred, "\(prefix)/std"], "\(prefix)/scaled")
+                let isMissing = node("IsNaN", [scaled], "\(prefix)/missing")
+                let imputed = node("Where", [isMissing, "mtkd/zero_double", scaled], "\(prefix)/value_double")
+                blocks.append(node("Cast", [imputed], "\(prefix)/value", [.init("to", .int(ONNX.DataType.float.rawValue))]))
             case .numeric:
                 graph.inputs.append(.init(f.column, .float, shape: [nil, 1]))
                 let scaled: String
@@ -146,6 +138,36 @@ struct GraphBuilder {
             }
         }
         return node("Concat", blocks, "mtkd/x", [.init("axis", .int(1))])
+    }
+
+    /// Per task, from its logits (or standardised prediction) `logits[t]`, the graph outputs:
+    /// `<task>` — `Softmax` probabilities [N, C], or the value in label units [N, 1] — and, for
+    /// classification, `<task>:class`, the predicted class name (`ArgMax`, `LabelEncoder`).
+    mutating func taskOutputs(_ pre: Preprocessing, logits: [String], graph: inout ONNX.Graph) throws {
+        let inputNames = Set(pre.features.map(\.column))
+        for (t, task) in pre.tasks.enumerated() {
+            for name in [task.name, "\(task.name):class"] where inputNames.contains(name) {
+                throw ArtifactError(path: path, "the output '\(name)' would have the name of an input column; ONNX names must differ")
+            }
+            switch task.kind {
+            case .classification:
+                node("Softmax", [logits[t]], task.name, [.init("axis", .int(1))])
+                let index = node("ArgMax", [task.name], "mtkd/\(task.name)/argmax", [.init("axis", .int(1)), .init("keepdims", .int(1))])
+                node("LabelEncoder", [index], "\(task.name):class", [
+                    .init("keys_int64s", .ints(task.classes.indices.map(Int64.init))),
+                    .init("values_strings", .strings(task.classes)),
+                    .init("default_string", .string("")),
+                ], domain: "ai.onnx.ml")
+                graph.outputs.append(.init(task.name, .float, shape: [nil, task.classes.count]))
+                graph.outputs.append(.init("\(task.name):class", .string, shape: [nil, 1]))
+            case .regression:
+                let std = constant("mtkd/\(task.name)/label_std", [Float(task.labelStd)])
+                let mean = constant("mtkd/\(task.name)/label_mean", [Float(task.labelMean)])
+                let scaled = node("Mul", [logits[t], std], "mtkd/\(task.name)/scaled")
+                node("Add", [scaled, mean], task.name)
+                graph.outputs.append(.init(task.name, .float, shape: [nil, 1]))
+            }
+        }
     }
 
     /// `Gemm(x, W, b)` of the Linear layer `name` (W stored (in, out), b (1, out)).

@@ -2,7 +2,7 @@
 /// `ProtobufWriter`. Only the fields used are modelled.
 public enum ONNX {
     /// TensorProto.DataType.
-    public enum DataType: Int64 { case float = 1, int64 = 7, string = 8, bool = 9 }
+    public enum DataType: Int64 { case float = 1, int64 = 7, string = 8, bool = 9, double = 11 }
 
     /// ModelProto.
     public struct Model {
@@ -78,15 +78,16 @@ public enum ONNX {
 
     /// AttributeProto (the kinds used here).
     public struct Attribute {
-        public enum Value { case int(Int64), float(Float), string(String), ints([Int64]), strings([String]) }
+        public enum Value { case int(Int64), float(Float), string(String), floats([Float]), ints([Int64]), strings([String]) }
         public var name: String
         public var value: Value
         public init(_ name: String, _ value: Value) { self.name = name; self.value = value }
 
         func encode(into w: inout ProtobufWriter) {
             w.string(1, name)
-            switch value {   // AttributeType: FLOAT 1, INT 2, STRING 3, INTS 7, STRINGS 8
+            switch value {   // AttributeType: FLOAT 1, INT 2, STRING 3, FLOATS 6, INTS 7, STRINGS 8
             case .float(let f): w.float(2, f); w.int(20, 1)
+            case .floats(let v): for f in v { w.float(7, f) }; w.int(20, 6)
             case .int(let i): w.int(3, i); w.int(20, 2)
             case .string(let s): w.string(4, s); w.int(20, 3)
             case .ints(let v): for i in v { w.int(8, i) }; w.int(20, 7)
@@ -116,6 +117,19 @@ public enum ONNX {
             var raw: [UInt8] = []
             for v in values { withUnsafeBytes(of: v.littleEndian) { raw.append(contentsOf: $0) } }
             return Tensor(name: name, dims: dims, type: .int64, raw: raw)
+        }
+
+        public static func doubles(_ name: String, _ values: [Double], dims: [Int]) -> Tensor {
+            precondition(values.count == dims.reduce(1, *))
+            var raw: [UInt8] = []
+            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
+            return Tensor(name: name, dims: dims, type: .double, raw: raw)
+        }
+
+        /// Booleans, one byte each.
+        public static func bools(_ name: String, _ values: [Bool], dims: [Int]) -> Tensor {
+            precondition(values.count == dims.reduce(1, *))
+            return Tensor(name: name, dims: dims, type: .bool, raw: values.map { $0 ? 1 : 0 })
         }
 
         func encode(into w: inout ProtobufWriter) {

@@ -93,7 +93,7 @@ public struct BoostedMeaning: Codable, Equatable, Sendable {
     func sections(style: TextStyle) -> [[String]] {
         let s = settings
         var overview = TextTable([.left, .left])
-        overview.add("network", "\(role) \(name)")
+        overview.add("member", "\(role) \(name)")
         overview.add("kind", "gbdt: gradient-boosted trees (XGBoost \(xgboost), \(s.treeMethod), \(s.threads) thread\(s.threads == 1 ? "" : "s")), "
                      + "\(inputs) inputs → \(task.name), seed \(s.seed)")
         overview.add("task \(task.name)", "\(task.kind), \(task.outputs) output\(task.outputs == 1 ? "" : "s"); objective \(s.objective.rawValue)"
@@ -107,16 +107,10 @@ public struct BoostedMeaning: Codable, Equatable, Sendable {
         var out = [overview.render(indent: 2)]
 
         var size = [style.heading("trees") + "  \(Format.count(trees.trees)) trees of \(Format.count(trees.nodes)) nodes "
-                    + "(\(Format.count(trees.leaves)) leaves) in rounds 0…\(bestIteration), the ones that predict"]
+                    + "(\(Format.count(trees.leaves)) leaves) in rounds 0…\(bestIteration) (\(bestIteration + 1) of \(rounds) rounds kept), the ones that predict"]
         size.append("  booster \(Format.bytes(boosterBytes)) (UBJSON, all \(rounds) rounds boosted)")
         out.append(size)
-        if let p = preprocessing {
-            // The same section as a network's, but mtkd predict and export read networks only (for now).
-            var lines = ModelMeaning.preprocessingLines(p, style: style)
-            lines[0] = lines[0].replacingOccurrences(of: "this file predicts on its own (mtkd predict, mtkd export)",
-                                                     with: "stored for predicting without the pipeline (mtkd predict and export take networks only)")
-            out.append(lines)
-        }
+        if let p = preprocessing { out.append(ModelMeaning.preprocessingLines(p, style: style)) }
         out.append(curveLines(style: style))
         return out
     }

@@ -80,7 +80,7 @@ public struct PredictionRun {
                 storage.removeLast(storage.count - filled * encoder.width)
                 x = Matrix(rows: filled, cols: encoder.width, storage: storage)
             }
-            let outputs = timed(\.predicting) { predictor.predict(x) }
+            let outputs = try timed(\.predicting) { try predictor.predict(x) }
             try timed(\.writing) { try sink.write(PredictedBlock(outputs: outputs, kept: keptCells)) }
             for k in keptCells.indices { keptCells[k].removeAll(keepingCapacity: true) }
             filled = 0

@@ -11,7 +11,9 @@ struct ExportCommand: ParsableCommand {
         discussion: """
             onnx: the whole path from raw CSV columns to predictions in one graph (opset 13 and ai.onnx.ml 2). One input per feature column, named after it, shape [N, 1]: float for numeric columns (NaN = missing), string for categorical ones (the trimmed cell text). Numeric inputs are standardised and imputed, categorical ones one-hot encoded, inside the graph. Outputs per task: `<task>` (class probabilities [N, C], or the value in label units [N, 1]) and, for classification, `<task>:class` (the predicted class name). Missing cells are always imputed in the graph.
 
-            safetensors: the weights (f32, as stored: Linear weights (in, out), y = x·W + b) with the preprocessing and the network's blueprint as JSON in __metadata__.
+            A gradient-boosted teacher member (kind gbdt) exports the same way: the same inputs, encoding and outputs, with its trees of rounds 0…best_iteration as one TreeEnsembleRegressor (ai.onnx.ml) in place of the network; its numeric inputs are double, standardised in double as mtkd predict does (trees split exactly at encoded training values).
+
+            safetensors: the weights (f32, as stored: Linear weights (in, out), y = x·W + b) with the preprocessing and the network's blueprint as JSON in __metadata__; for a gbdt member, its trees as flat node arrays (XGBoost's JSON names; __metadata__ layout says how to walk them).
 
             Without --output the file is written to the current folder, named after the network (kd-replicate-0.onnx, species-member-0.safetensors).
             """)
@@ -35,8 +37,8 @@ struct ExportCommand: ParsableCommand {
         try CLIError.handle {
             let format = ExportFormat(rawValue: format)!
             guard FileManager.default.fileExists(atPath: model) else { throw CLIError.usage("\(model): no such model file") }
-            let file: ModelFile
-            do { file = try ModelFile.read(from: model) } catch {
+            let file: TeacherMemberFile
+            do { file = try TeacherMemberFile.read(from: model) } catch {
                 throw CLIError.usage((error as? LocalizedError)?.errorDescription ?? "\(error)")
             }
             // Named after the network: kd/replicate-0 → kd-replicate-0.onnx, species/member-0 → species-member-0.onnx.

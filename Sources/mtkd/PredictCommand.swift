@@ -15,6 +15,8 @@ struct PredictCommand: ParsableCommand {
             mtkd predict --pipeline P.yaml --student NAME [--replicate K] INPUT.csv
             mtkd predict --pipeline P.yaml --teachers INPUT.csv
 
+            MODEL.h5 is a student's file or a teacher member's, a network or gradient-boosted trees (kind gbdt: the margins of its kept rounds are its logits); --teachers combines each task's members of either kind.
+
             INPUT (plain or .gz) is read as training read its data (delimiter, header or column names, missing values), a block of rows at a time. The model file holds everything needed: data/dataset.h5 is not read. Output: CSV on standard output unless --output names a file (.h5: HDF5). Columns: the --keep columns, then per classification task `<task>` (the predicted class) and `<task>:p(<class>)` per class; per regression task `<task>` (in label units).
 
             A category never seen in training counts as `<other>` when the model has that category (max_categories), else as none (all-zero one-hot). Missing cells are imputed (numeric → training mean, categorical → all zeros) for models trained with missing_features: impute-mean; drop-row models refuse them unless --impute-missing. A missing column, a non-numeric or non-finite number, or no rows: exit 64, naming the line and column.
@@ -98,15 +100,16 @@ struct PredictCommand: ParsableCommand {
 
     /// The model the arguments name; a file that is not a readable model is bad input.
     func makePredictor() throws -> Predictor {
-        func load(_ path: String) throws -> ModelFile {
+        /// A student's file, or a teacher member's of either kind (network or gradient-boosted trees).
+        func load(_ path: String) throws -> TeacherMemberFile {
             guard FileManager.default.fileExists(atPath: path) else { throw CLIError.usage("\(path): no such model file") }
-            do { return try ModelFile.read(from: path) } catch {
+            do { return try TeacherMemberFile.read(from: path) } catch {
                 throw CLIError.usage((error as? LocalizedError)?.errorDescription ?? "\(error)")
             }
         }
         do {
             guard let pipeline else {
-                return try Predictor(model: try load(files[0]), path: files[0])
+                return try Predictor(file: try load(files[0]), path: files[0])
             }
             let spec: PipelineSpec
             do { spec = try PipelineSpec.load(path: pipeline, artifactsRoot: artifacts) } catch let e as SpecError {
@@ -121,12 +124,13 @@ struct PredictCommand: ParsableCommand {
                     throw CLIError.usage("--replicate \(replicate): student '\(student)' has \(s.replicates) replicate\(s.replicates == 1 ? "" : "s") (0…\(s.replicates - 1))")
                 }
                 let path = layout.student(student, replicate: replicate)
-                return try Predictor(model: try load(path), path: path)
+                return try Predictor(file: try load(path), path: path)
             }
             guard !spec.teachers.isEmpty else { throw CLIError.usage("\(spec.file): the pipeline has no teachers") }
-            let ensembles = try spec.teachers.map { t in
-                try (0..<t.members).map { k -> (path: String, model: ModelFile) in
-                    let path = spec.teacherMemberFile(task: t.task, member: k)
+            // Per task with a teacher, every member of its groups (of any kind), in member order.
+            let ensembles = try spec.teacherTasks.map { task in
+                try spec.teacherMembers.filter { $0.teacher.task == task }.map { (teacher, k) -> (path: String, member: TeacherMemberFile) in
+                    let path = spec.teacherMemberFile(task: teacher.task, member: k)
                     return (path, try load(path))
                 }
             }

@@ -9,11 +9,14 @@ For each case:
 
 1. `onnx.checker.check_model(model, full_check=True)` passes;
 2. the ONNX metadata's preprocessing equals the safetensors metadata's;
-3. onnxruntime (one thread) runs the graph on the raw columns of the input (floats with NaN for
-   missing numeric cells, the trimmed text of categorical cells): its per-task outputs equal
+3. onnxruntime (one thread) runs the graph on the raw columns of the input (floats — doubles for
+   a gbdt member — with NaN for missing numeric cells, the trimmed text of categorical cells): its per-task outputs equal
    mtkd's probabilities (or values) and its predicted class names equal mtkd's;
 4. a numpy forward pass written here from the safetensors weights and the metadata alone
-   (encoding, hard sharing / cross-stitch / soft sharing, softmax) gives the same numbers.
+   (encoding, hard sharing / cross-stitch / soft sharing, softmax) gives the same numbers; for a
+   gradient-boosted member (blueprint kind "gbdt"), a numpy walk of the trees in the safetensors
+   node arrays (left when x < split_conditions, default_left when missing; zeros of the
+   zero_is_missing inputs are missing), summed per class from base_margin.
 
 "Equal" is |a − b| ≤ tol · max(1, |b|), tol = 1e-5; class names may differ only where mtkd's two
 largest probabilities are within tol (a tie). Prints OK / NOT OK per case with the largest
@@ -49,13 +52,15 @@ def missing_tokens(pre):
     return {t.strip(" \t") for t in pre["csv"]["missing_values"]}
 
 
-def onnx_feeds(cols, pre):
+def onnx_feeds(cols, pre, types):
+    """Numeric columns as the graph declares them: float, or double (a gbdt member's exact encoding)."""
     missing = missing_tokens(pre)
     feeds = {}
     for f in pre["features"]:
         cells = cols[f["column"]]
         if f["kind"] == "numeric":
-            feeds[f["column"]] = np.array([[np.nan if x in missing else float(x)] for x in cells], dtype=np.float32)
+            dtype = np.float64 if types[f["column"]] == "tensor(double)" else np.float32
+            feeds[f["column"]] = np.array([[np.nan if x in missing else float(x)] for x in cells], dtype=dtype)
         else:
             feeds[f["column"]] = np.array([[x] for x in cells], dtype=object)
     return feeds
@@ -131,6 +136,30 @@ def forward(x, blueprint, w):
     raise SystemExit(f"unknown architecture {arch}")
 
 
+def walk_trees(x, w, objective):
+    """A gradient-boosted member's logits: margins (N, G) by walking every tree for every row."""
+    x = np.where((x == 0) & (w["zero_is_missing"][None, :] == 1), np.float32(np.nan), x).astype(np.float32)
+    start, group = w["tree_start"].astype(np.int64), w["tree_group"].astype(np.int64)
+    left, right = w["left_children"].astype(np.int64), w["right_children"].astype(np.int64)
+    feature, condition, default_left = w["split_indices"].astype(np.int64), w["split_conditions"], w["default_left"] == 1
+    n = x.shape[0]
+    rows = np.arange(n)
+    margins = np.tile(w["base_margin"].astype(np.float32), (n, 1))
+    for t in range(len(group)):
+        node = np.full(n, start[t])
+        while True:
+            leaf = left[node] < 0
+            if leaf.all():
+                break
+            v = x[rows, feature[node]]
+            go_left = np.where(np.isnan(v), default_left[node], v < condition[node])
+            node = np.where(leaf, node, start[t] + np.where(go_left, left[node], right[node]))
+        margins[:, group[t]] += condition[node]
+    if objective == "binary:logistic":
+        return [np.concatenate([np.zeros_like(margins), margins], axis=1)]
+    return [margins]
+
+
 def softmax(z):
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
@@ -178,8 +207,12 @@ def check(case):
     options.intra_op_num_threads = 1
     session = ort.InferenceSession(case["onnx"], options, providers=["CPUExecutionProvider"])
     names = [o.name for o in session.get_outputs()]
-    ort_out = dict(zip(names, session.run(None, onnx_feeds(cols, pre))))
-    logits = forward(encode(cols, n, pre), blueprint, weights)
+    types = {i.name: i.type for i in session.get_inputs()}
+    ort_out = dict(zip(names, session.run(None, onnx_feeds(cols, pre, types))))
+    if blueprint.get("kind") == "gbdt":
+        logits = walk_trees(encode(cols, n, pre), weights, st_meta["objective"])
+    else:
+        logits = forward(encode(cols, n, pre), blueprint, weights)
     worst = {"onnxruntime": 0.0, "numpy": 0.0}
     for t, z in zip(pre["tasks"], logits):
         values, classes = mtkd[t["name"]]

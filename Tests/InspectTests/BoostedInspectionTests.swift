@@ -66,11 +66,12 @@ struct BoostedInspectionTests {
             #expect(boosted.trees == member.trees && boosted.history.count == member.rounds)
             let text = inspection.text()
             #expect(text.contains("mtkd model (gradient-boosted trees)"))
+            #expect(text.contains("  member      teacher sex/member-0\n"))
             #expect(text.contains("  kind        gbdt: gradient-boosted trees (XGBoost \(XGBoostLibrary.version), hist, 1 thread), 4 inputs → sex, seed 11"))
             #expect(text.contains("  task sex    classification, 2 outputs; objective binary:logistic (one margin m; logits [0, m])"))
             #expect(text.contains("  parameters  max_depth 2, learning_rate 0.5, rounds ≤ 40, early_stopping 4, subsample 0.8, colsample 0.8, min_child_weight 1, lambda 1"))
             #expect(text.contains("  inputs      2 of 4 one-hot: their zeros are missing to the booster (NaN always is)"))
-            #expect(text.contains("trees  \(member.trees.trees) trees of \(member.trees.nodes) nodes (\(member.trees.leaves) leaves) in rounds 0…\(member.bestIteration), the ones that predict"))
+            #expect(text.contains("trees  \(member.trees.trees) trees of \(member.trees.nodes) nodes (\(member.trees.leaves) leaves) in rounds 0…\(member.bestIteration) (\(member.bestIteration + 1) of \(member.rounds) rounds kept), the ones that predict"))
             let best = member.history[member.bestIteration]
             #expect(text.contains("boosting  \(member.rounds) rounds, best iteration \(member.bestIteration) (validation log loss \(String(format: "%.4f", best.validationLoss))"))
             #expect(text.contains("  validation log loss  "))
