@@ -3,15 +3,15 @@ import Foundation
 /// Issue 12's results: on census-income and IMDB movies, the teacher ensembles (MLP, GBDT and
 /// both mixed), the no-KD baseline, plain KD (the MT-DNN-KD recipe) and the recommended distilled
 /// student, each student over the pipelines' replicates (5) with paired intervals and the gap
-/// recovered; parameters and inference speed against the teachers; and the recommended census
-/// pipeline (GBDT teachers, transfer set, one distilled student) end to end, goal ≤ 100 s.
+/// recovered; parameters and inference speed against the teachers. (The recommended census
+/// pipeline's time end to end is the measure `recommended-e2e`.)
 ///
 /// Each dataset's committed pipeline (GBDT teachers) runs as it is; the MLP and mixed variants
 /// are copies with only the `teachers:` block replaced. Every number comes from the runs'
 /// metrics.json and timings.json; the tables are written to `<work>/distillation.md`.
 enum Distillation: Measure {
     static let name = "distillation"
-    static let summary = "census and movies: teachers (MLP, GBDT, mixed), baseline, plain KD, recommended student (5 replicates); recommended census pipeline end to end (s)"
+    static let summary = "census and movies: teachers (MLP, GBDT, mixed), baseline, plain KD, recommended student (5 replicates)"
     static let isSlow = true
     /// "What PyTorch on an H100 needs for the plain recipe."
     static let endToEndGoalSeconds = 100.0
@@ -42,7 +42,7 @@ enum Distillation: Measure {
         /// census-income.yaml's MLP teachers (MT-DNN-KD's recipe).
         static let mlpSettings = "{members: 3, hidden: [256, 128], dropout: 0.1, epochs: 4, batch_size: 256, learning_rate: 0.001, optimizer: adam}"
         /// census-income-gbdt.yaml's XGBoost members.
-        static let gbdtSettings = "{kind: gbdt, members: 3, max_depth: 6, learning_rate: 0.05, rounds: 2000, early_stopping: 50, subsample: 0.8, colsample: 0.8, min_child_weight: 1, lambda: 1}"
+        static let gbdtSettings = "{kind: gbdt, members: 3, max_depth: 6, learning_rate: 0.1, rounds: 2000, early_stopping: 50, subsample: 0.8, colsample: 0.8, min_child_weight: 1, lambda: 1}"
 
         func block(tasks: [String]) -> String {
             var lines = ["teachers:"]
@@ -75,9 +75,6 @@ enum Distillation: Measure {
             markdown += table(dataset: d, results)
             rows += measurements(dataset: d, results)
         }
-        let e2e = try endToEnd(bench)
-        rows.append(e2e)
-        markdown += ["## The recommended census pipeline end to end", "", e2e.notes.joined(separator: "\n\n"), ""]
         let file = bench.path("distillation.md")
         try markdown.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
         bench.log("  tables: \(file)")
@@ -215,12 +212,19 @@ enum Distillation: Measure {
         }
     }
 
-    // MARK: End to end
+}
 
-    /// The census pipeline a user runs to get the recommended student: teachers, soft targets,
-    /// transfer set and the one distilled student (one replicate), from an empty folder.
-    static func endToEnd(_ bench: Bench) throws -> Measurement {
-        let census = datasets[0]
+/// The census pipeline a user runs to get the recommended student — GBDT teachers, soft targets,
+/// transfer set and the one distilled student (one replicate) — from an empty folder, `--jobs 2`.
+/// Goal (issue 12): within 100 s, what PyTorch on an H100 needs for the plain recipe.
+enum RecommendedEndToEnd: Measure {
+    static let name = "recommended-e2e"
+    static let summary = "the recommended census pipeline (GBDT teachers, transfer set, one distilled student) end to end (s), --jobs 2"
+    static let isSlow = true
+
+    static func run(in bench: Bench) throws -> [Measurement] {
+        let census = Distillation.datasets[0]
+        let recommended = Distillation.recommended
         let text = try String(contentsOfFile: "\(bench.root)/\(census.pipeline)", encoding: .utf8)
         let only = try PipelineText.keepingStudents([recommended], in: PipelineFile.setting("replicates", to: "1", in: text))
         let copy = bench.path("distillation/census-recommended.yaml")
@@ -231,15 +235,15 @@ enum Distillation: Measure {
         if FileManager.default.fileExists(atPath: root) { try FileManager.default.removeItem(atPath: root) }
         let run = try bench.runMtkd(["--artifacts", root, "--jobs", "2"], pipeline: copy, log: "distillation-e2e")
         guard run.exitStatus == 0 else { throw BenchError("the recommended census pipeline failed (exit \(run.exitStatus)); see \(run.log)") }
-        return Measurement(measure: name, key: "e2e", title: "recommended census pipeline end to end (s)", unit: "s",
+        return [Measurement(measure: name, key: "e2e", title: "recommended census pipeline end to end (s)", unit: "s",
                            mtkd: run.wallSeconds, reference: EndToEnd.quotedH100, referenceLabel: "PyTorch on an H100, plain recipe (quoted)",
                            ratioLabel: "H100 time / mtkd time", ratio: EndToEnd.quotedH100 / run.wallSeconds,
-                           goal: .valueAtMost(endToEndGoalSeconds), cpuOverWall: run.cpuOverWall, cores: 2,
+                           goal: .valueAtMost(Distillation.endToEndGoalSeconds), cpuOverWall: run.cpuOverWall, cores: 2,
                            loadBefore: run.loadBefore, loadAfter: run.loadAfter, details: ["run": run.json],
                            notes: ["recommended census pipeline (\(census.pipeline) with only the `\(recommended)` student, 1 replicate), "
                                    + "from an empty folder, --jobs 2: \(Format.number(run.wallSeconds)) s wall, CPU/wall "
                                    + String(format: "%.2f", run.cpuOverWall) + ", load \(run.loadBefore) → \(run.loadAfter)"]
-                               + EndToEnd.stageNotes(run))
+                               + EndToEnd.stageNotes(run))]
     }
 }
 

@@ -66,7 +66,7 @@ struct GBDTTeacherSpecTests {
                     + "this one is mlp (the default; add `kind: gbdt` for gradient-boosted trees)")
             let explicit = try #require(fixture.errorText(Self.teacher("kind: mlp\nrounds: 100")))
             #expect(explicit.hasPrefix("pipelines/quickstart.yaml:9: teachers.species.rounds: rounds applies to gbdt teachers only; "
-                                       + "this one is mlp (its settings: kind, members, learning_rate, hidden, dropout, epochs, batch_size,"))
+                                       + "this one is mlp (its settings: kind, members, learning_rate, hidden, dropout, epochs, steps, batch_size,"))
             #expect(explicit.contains(", patience") && !explicit.contains("max_depth"))
         }
     }
