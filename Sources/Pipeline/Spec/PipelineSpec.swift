@@ -25,6 +25,8 @@ public struct PipelineSpec: Equatable, Sendable {
     public var transfer: TransferSpec?
     /// Student variants in file order (names are unique).
     public var students: [StudentSpec]
+    /// Where training units run (`executor:`); `mtkd run --executor` overrides it. Not fingerprinted.
+    public var executor = ExecutorSpec()
 
     public init(name: String, file: String, artifactsRoot: String, seed: UInt64, data: DataSpec,
                 tasks: [TaskSpec], teachers: [TeacherSpec], softTargets: SoftTargetSpec, students: [StudentSpec]) {
