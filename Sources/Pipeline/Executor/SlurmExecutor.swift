@@ -96,7 +96,7 @@ final class SlurmExecutor: @unchecked Sendable {
                                isTrusted: work.isTrusted)
         let todo = units.filter { !current.isCurrent($0) }
         for unit in units where !todo.contains(unit) && !attached {
-            console.info("  \(unit.id): up to date, reusing \(layout.relative(unit.output(layout)))")
+            console.info("  \(unit.network): unchanged, reusing \(layout.relative(unit.output(layout)))")
         }
         guard !todo.isEmpty else { return }
         for unit in todo { try? FileManager.default.removeItem(atPath: UnitState.path(unit, layout)) }

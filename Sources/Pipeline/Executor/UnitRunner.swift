@@ -12,6 +12,7 @@ public struct UnitState: Codable, Equatable, Sendable {
     public var job: String?
     public var host: String
     public var pid: Int32
+    /// ISO 8601 with milliseconds.
     public var started: String
     public var finished: String?
     /// True when the output was current and nothing was trained.
@@ -77,7 +78,11 @@ public struct UnitRunner {
         BLAS.setThreads(threads)
         let env = ProcessInfo.processInfo.environment
         let job = env["SLURM_ARRAY_JOB_ID"].flatMap { a in env["SLURM_ARRAY_TASK_ID"].map { "\(a)_\($0)" } } ?? env["SLURM_JOB_ID"]
-        let now = { ISO8601DateFormatter().string(from: Date()) }
+        let now = { () -> String in
+            let f = ISO8601DateFormatter()
+            f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            return f.string(from: Date())
+        }
         var state = UnitState(unit: unit.id, state: .running, job: job, host: ProcessInfo.processInfo.hostName,
                               pid: getpid(), started: now(), networks: [:])
         try state.write(layout, unit: unit)

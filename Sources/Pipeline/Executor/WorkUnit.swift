@@ -23,6 +23,14 @@ public struct WorkUnit: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { id }
 
+    /// The network's name in progress lines, model files and timings: `<task>/member-<k>`, `<variant>/replicate-<k>`.
+    public var network: String {
+        switch kind {
+        case .teacherMember(let task, let member): return "\(task)/member-\(member)"
+        case .studentReplicate(let student, let replicate): return ArtifactLayout.replicateName(student, replicate)
+        }
+    }
+
     /// The stage whose lock entry covers this unit's output.
     public var stage: StageName {
         switch kind {

@@ -133,6 +133,9 @@ public final class PipelineRunner {
             ? SlurmExecutor(spec: spec, layout: layout, console: console, settings: executor,
                             binary: options.binary ?? Self.executablePath(), threads: options.threads)
             : nil
+        if slurm != nil, let missing = ["sbatch", "squeue"].first(where: { Slurm.which($0) == nil }) {
+            throw SlurmError(message: "--executor slurm needs Slurm's commands, and \(missing) is not on PATH")
+        }
         // Units a killed driver submitted may still be queued or running: their partial files are not debris.
         let active = SlurmExecutor.activeJobs(layout)
         if active.isEmpty {

@@ -1,6 +1,7 @@
 import Artifacts
 import Foundation
 import Testing
+import TestSupport
 @testable import Pipeline
 
 /// `mtkd unit PIPELINE ID`: one network on its own against the artifacts folder.
@@ -79,5 +80,17 @@ import Testing
         let r = try runCLI(["run", p.file, "--partition", "short"])
         #expect(r.code == 64)
         #expect(r.err == "error: --partition applies to the Slurm executor: add --executor slurm (or executor: {kind: slurm} in the pipeline file)\n")
+    }
+}
+
+/// `mtkd run --executor slurm` where Slurm is not installed.
+@Suite struct SlurmMissingTests {
+    @Test func theSlurmExecutorWithoutSbatchOnPathFailsBeforeAnyStage() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        let r = try runProcess("/usr/bin/env", ["PATH=/nonexistent", TestPipeline.binary, "run", p.file, "--executor", "slurm"])
+        #expect(r.code == 1)
+        #expect(r.err.hasSuffix("error: --executor slurm needs Slurm's commands, and sbatch is not on PATH\n"))
+        #expect(!FileManager.default.fileExists(atPath: p.artifacts + "/data/dataset.h5"))
     }
 }
