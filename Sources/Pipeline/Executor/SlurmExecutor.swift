@@ -66,7 +66,8 @@ final class SlurmExecutor: @unchecked Sendable {
     static func activeJobs(_ layout: ArtifactLayout) -> [String: String] {
         let record = readRecord(layout)
         var active: [String: String] = [:]
-        for (stage, submission) in record.stages where Slurm.queueState(job: submission.job) == .active {
+        for (stage, submission) in record.stages
+        where Slurm.queueState(job: submission.job, name: jobName(pipeline: layout, stage: stage)) == .active {
             active[stage] = submission.job
         }
         return active
@@ -80,7 +81,8 @@ final class SlurmExecutor: @unchecked Sendable {
     func run(stage: StageName, units: [WorkUnit], work: UnitWork, forced: Bool, timings: NetworkTimings) throws {
         let name = stage.description
         var attached = false
-        if let previous = Self.readRecord(layout).stages[name], Slurm.queueState(job: previous.job) == .active {
+        if let previous = Self.readRecord(layout).stages[name],
+           Slurm.queueState(job: previous.job, name: Self.jobName(pipeline: layout, stage: name)) == .active {
             console.info("  \(previous.units.count) unit\(previous.units.count == 1 ? "" : "s") still queued or running under Slurm (job \(previous.job)): waiting for them, not submitting again")
             try wait(stage: name, submission: previous, timings: timings)
             attached = true
@@ -106,6 +108,12 @@ final class SlurmExecutor: @unchecked Sendable {
 
     /// The file name of a stage in `slurm/`: `teachers`, `student-kd`.
     static func slug(_ stage: String) -> String { stage.replacingOccurrences(of: ":", with: "-") }
+
+    /// The name of a stage's job array, `mtkd-<pipeline>-<stage>`: a recorded job id is taken for
+    /// this stage's job only when Slurm still knows it by this name (ids restart with a new Slurm).
+    static func jobName(pipeline layout: ArtifactLayout, stage: String) -> String {
+        "mtkd-\((layout.root as NSString).lastPathComponent)-\(slug(stage))"
+    }
 
     /// The log of task `index` of `job` (`slurm/logs/<stage>/<job>_<index>.log`).
     func logPath(stage: String, job: String, index: Int) -> String {
@@ -135,7 +143,7 @@ final class SlurmExecutor: @unchecked Sendable {
         try AtomicWrite.write(Data(text.utf8), to: script)
         chmod(script, 0o755)
         try FileManager.default.createDirectory(atPath: layout.path("slurm/logs/\(slug)"), withIntermediateDirectories: true)
-        var arguments = ["--parsable", "--array=0-\(units.count - 1)", "--job-name=mtkd-\(spec.name)-\(slug)",
+        var arguments = ["--parsable", "--array=0-\(units.count - 1)", "--job-name=\(Self.jobName(pipeline: layout, stage: name))",
                          "--output=\(layout.path("slurm/logs/\(slug)/%A_%a.log"))", "--open-mode=append",
                          "--cpus-per-task=\(settings.cpusPerUnit)", "--chdir=\(FileManager.default.currentDirectoryPath)"]
         if let partition = settings.partition { arguments.append("--partition=\(partition)") }
@@ -199,7 +207,7 @@ final class SlurmExecutor: @unchecked Sendable {
             }
             if Date().timeIntervalSince(lastQueueCheck) >= queuePoll {
                 lastQueueCheck = Date()
-                if Slurm.queueState(job: submission.job) == .gone {
+                if Slurm.queueState(job: submission.job, name: Self.jobName(pipeline: layout, stage: stage)) == .gone {
                     // Give the last state files a moment to show (a shared filesystem may lag).
                     if let since = queueGoneSince, Date().timeIntervalSince(since) > 3 {
                         for i in units.indices where endings[i] == nil {
@@ -283,15 +291,18 @@ enum Slurm {
 
     enum QueueState { case active, gone, unknown }
 
-    /// Whether Slurm still has any task of `job` queued or running.
-    static func queueState(job: String) -> QueueState {
-        guard let result = try? command("squeue", ["-h", "-j", job, "-o", "%i %T"]) else { return .unknown }
+    /// Whether Slurm still has any task of `job`, named `name`, queued or running.
+    static func queueState(job: String, name: String) -> QueueState {
+        guard let result = try? command("squeue", ["-h", "-j", job, "-o", "%T %j"]) else { return .unknown }
         if result.code != 0 {
             return result.err.contains("Invalid job id") ? .gone : .unknown
         }
         let finished: Set<String> = ["COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL",
                                      "DEADLINE", "OUT_OF_MEMORY"]
-        let states = result.out.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
+        let states = result.out.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ", maxSplits: 1).map(String.init)
+            return fields.count == 2 && fields[1] == name ? fields[0] : nil
+        }
         return states.contains { !finished.contains($0) } ? .active : .gone
     }
 }
