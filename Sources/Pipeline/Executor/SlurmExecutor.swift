@@ -37,6 +37,8 @@ final class SlurmExecutor: @unchecked Sendable {
         var job: String
         var units: [String]
         var submitted: String
+        /// The `sbatch` command line (arguments after `sbatch`).
+        var sbatch: [String]?
     }
 
     struct Record: Codable, Equatable {
@@ -155,7 +157,8 @@ final class SlurmExecutor: @unchecked Sendable {
               !job.isEmpty, job.allSatisfy(\.isNumber) else {
             throw SlurmError(message: "sbatch failed (exit \(result.code)): \(result.err.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
-        let submission = Submission(job: job, units: units.map(\.id), submitted: ISO8601DateFormatter().string(from: Date()))
+        let submission = Submission(job: job, units: units.map(\.id), submitted: ISO8601DateFormatter().string(from: Date()),
+                                    sbatch: arguments)
         try updateRecord { $0.stages[name] = submission }
         let place = settings.partition.map { " to partition \($0)" } ?? ""
         console.info("  submitted \(units.count) unit\(units.count == 1 ? "" : "s") as Slurm job array \(job) (0-\(units.count - 1))\(place), \(settings.cpusPerUnit) CPU\(settings.cpusPerUnit == 1 ? "" : "s") each")

@@ -146,4 +146,43 @@ enum SlurmHere {
         #expect(r.err.contains("    | mtkd unit teachers/mass/member-1 (pipeline tiny, job "))
         #expect(r.err.contains("error: stage teachers failed: 1 of 4 units failed (teachers/mass/member-1); `mtkd run --executor slurm` submits it again, resuming from the last checkpoint\n"))
     }
+
+    @Test func commandLineOptionsOverTheFilesExecutorBlockReachSbatch() throws {
+        guard SlurmHere.check() else { return }
+        let p = try TestPipeline(epochs: 3, studentEpochs: 3)
+        defer { p.remove() }
+        var yaml = try String(contentsOfFile: p.file, encoding: .utf8)
+        yaml += "\nexecutor: {kind: slurm, time_limit: \"10\", cpus_per_unit: 2, sbatch_args: [--comment=from-the-file]}\n"
+        try p.write(yaml: yaml)
+        let r = try runCLI(["run", p.file, "--partition", "debug", "--cpus-per-unit", "1", "--sbatch-arg=--comment=from-the-command-line"])
+        #expect(r.code == 0, "\(r.err)")
+        let sbatch = try #require(SlurmExecutor.readRecord(ArtifactLayout(root: p.artifacts)).stages["teachers"]?.sbatch)
+        #expect(sbatch.contains("--partition=debug"))
+        #expect(sbatch.contains("--time=10"))
+        #expect(sbatch.contains("--cpus-per-task=1"))
+        #expect(sbatch.contains("--comment=from-the-command-line") && !sbatch.contains("--comment=from-the-file"))
+        #expect(sbatch.contains("--job-name=mtkd-tiny-teachers"))
+    }
+
+    @Test func aDriverStoppedWithSigtermLeavesItsUnitsRunningAndSaysHowToGoOn() throws {
+        guard SlurmHere.check() else { return }
+        let p = try TestPipeline(epochs: 400, studentEpochs: 20)
+        defer { p.remove() }
+        let proc = Process()
+        proc.executableURL = URL(fileURLWithPath: TestPipeline.binary)
+        proc.arguments = ["run", p.file, "--executor", "slurm"]
+        let err = Pipe()
+        proc.standardOutput = FileHandle.nullDevice
+        proc.standardError = err
+        try proc.run()
+        let job = try #require(submittedJob(p, stage: "teachers"), "the driver never submitted the teachers")
+        kill(proc.processIdentifier, SIGTERM)
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        proc.waitUntilExit()
+        #expect(proc.terminationStatus == 143)
+        #expect(text.hasSuffix("interrupted; the units of teachers keep running under Slurm (job \(job)): `mtkd run` again waits for them, `scancel \(job)` stops them\n"))
+        #expect(Slurm.queueState(job: job, name: "mtkd-tiny-teachers") == .active)
+        let again = try runCLI(["run", p.file, "--executor", "slurm"])
+        #expect(again.code == 0, "\(again.err)")
+    }
 }
