@@ -94,6 +94,9 @@ enum SlurmHere {
         let job = try #require(submittedJob(killed, stage: "teachers"), "the driver never submitted the teachers")
         kill(driver.processIdentifier, SIGKILL)
         driver.waitUntilExit()
+        let status = try runCLI(["status", killed.file])
+        #expect(status.out.contains("  teachers      running\n"), "\(status.out)")
+        #expect(status.out.contains("- units queued or running under Slurm (job \(job)); `mtkd run --executor slurm` waits for them\n"))
 
         let again = try runCLI(["run", killed.file, "--executor", "slurm"])
         #expect(again.code == 0, "\(again.err)")
