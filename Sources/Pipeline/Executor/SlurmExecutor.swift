@@ -102,10 +102,20 @@ final class SlurmExecutor: @unchecked Sendable {
         for unit in units where !todo.contains(unit) && !attached {
             console.info("  \(unit.network): unchanged, reusing \(layout.relative(unit.output(layout)))")
         }
-        guard !todo.isEmpty else { return }
-        for unit in todo { try? FileManager.default.removeItem(atPath: UnitState.path(unit, layout)) }
-        let submission = try submit(stage: stage, units: todo)
-        try wait(stage: name, submission: submission, timings: timings)
+        if !todo.isEmpty {
+            for unit in todo { try? FileManager.default.removeItem(atPath: UnitState.path(unit, layout)) }
+            let submission = try submit(stage: stage, units: todo)
+            try wait(stage: name, submission: submission, timings: timings)
+        }
+        // The units read the pipeline file when they start: one edited meanwhile gives files of other
+        // settings, which must not be recorded under this run's fingerprint.
+        let expected = UnitWork(context: work.context, definition: work.definition, inputs: work.inputs, force: false,
+                                isTrusted: { _ in true })
+        let other = units.filter { !expected.isCurrent($0) }
+        if !other.isEmpty {
+            throw SlurmError(message: "\(other.map(\.id).joined(separator: ", ")) \(other.count == 1 ? "was" : "were") trained with other settings "
+                             + "than this run's (was the pipeline file or its data changed while the units ran?); `mtkd run --executor slurm` again trains \(other.count == 1 ? "it" : "them")")
+        }
     }
 
     /// The file name of a stage in `slurm/`: `teachers`, `student-kd`.

@@ -188,4 +188,29 @@ enum SlurmHere {
         let again = try runCLI(["run", p.file, "--executor", "slurm"])
         #expect(again.code == 0, "\(again.err)")
     }
+
+    @Test func unitsThatReadAnEditedPipelineFileAreNotRecordedUnderTheRunsFingerprint() throws {
+        guard SlurmHere.check() else { return }
+        let p = try TestPipeline(epochs: 5, studentEpochs: 5)
+        defer { p.remove() }
+        let proc = Process()
+        proc.executableURL = URL(fileURLWithPath: TestPipeline.binary)
+        // The units start 3 s after submission: the file is edited before any of them reads it.
+        proc.arguments = ["run", p.file, "--executor", "slurm", "--sbatch-arg=--begin=now+3"]
+        let err = Pipe()
+        proc.standardOutput = FileHandle.nullDevice
+        proc.standardError = err
+        try proc.run()
+        _ = try #require(submittedJob(p, stage: "teachers"), "the driver never submitted the teachers")
+        let yaml = try String(contentsOfFile: p.file, encoding: .utf8)
+        try p.write(yaml: yaml.replacingOccurrences(of: "epochs: 5, batch_size: 16, learning_rate: 0.01}", with: "epochs: 5, batch_size: 16, learning_rate: 0.02}"))
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        proc.waitUntilExit()
+        #expect(proc.terminationStatus == 1)
+        #expect(text.hasSuffix("error: stage teachers failed: teachers/species/member-0, teachers/species/member-1, teachers/mass/member-0, "
+                               + "teachers/mass/member-1 were trained with other settings than this run's (was the pipeline file or its data "
+                               + "changed while the units ran?); `mtkd run --executor slurm` again trains them\n"), "\(text)")
+        let lock = try LockFile.read(from: p.artifacts + "/mtkd.lock")
+        #expect(lock?.stages["teachers"] == nil)
+    }
 }
