@@ -337,10 +337,20 @@ public struct FolderMeaning: Codable, Equatable, Sendable {
         let total = files.reduce(Int64(0)) { $0 + $1.size }
         var lines = [style.heading("files") + "  \(files.count), \(Format.bytes(total))"]
         var table = TextTable([.left, .left, .right, .left])
-        for file in files {
+        // The executors' bookkeeping (`mtkd unit`'s state and lock files, the Slurm executor's job
+        // scripts, logs and record) is one line per folder; --json lists every file.
+        let bookkeeping = [("units/", "state and lock files of the units (mtkd unit)"),
+                           ("slurm/", "the Slurm executor's job record, batch scripts and unit logs")]
+        for file in files where !bookkeeping.contains(where: { file.path.hasPrefix($0.0) }) || file.kind == "debris" {
             let paint: ((String) -> String)? = file.kind == "debris" ? style.yellow : nil
             table.add([TextTable.Cell(file.path, paint: paint), TextTable.Cell(file.kind, paint: style.cyan),
                        TextTable.Cell(Format.bytes(file.size)), TextTable.Cell(file.headline)])
+        }
+        for (folder, meaning) in bookkeeping {
+            let inside = files.filter { $0.path.hasPrefix(folder) && $0.kind != "debris" }
+            guard !inside.isEmpty else { continue }
+            table.add([TextTable.Cell(folder), TextTable.Cell("\(inside.count) file\(inside.count == 1 ? "" : "s")", paint: style.cyan),
+                       TextTable.Cell(Format.bytes(inside.reduce(Int64(0)) { $0 + $1.size })), TextTable.Cell(meaning)])
         }
         lines += table.render(indent: 2)
         return lines

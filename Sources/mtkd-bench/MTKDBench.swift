@@ -8,7 +8,7 @@ struct MTKDBench: ParsableCommand {
     /// Every measure, in the order a run takes them (quick, in-process ones first).
     static let measures: [Measure.Type] = [
         TrainingThroughput.self, StepRate.self, SoftTargetCache.self, TeacherJobs.self, EndToEnd.self, PeakMemory.self,
-        PredictSpeed.self, DataScaling.self, Distillation.self, RecommendedEndToEnd.self,
+        PredictSpeed.self, DataScaling.self, Distillation.self, RecommendedEndToEnd.self, SlurmOverhead.self,
     ]
 
     static let configuration = CommandConfiguration(
@@ -19,7 +19,7 @@ struct MTKDBench: ParsableCommand {
                       MeasureCommand<SoftTargetCache>.self, MeasureCommand<TeacherJobs>.self,
                       MeasureCommand<EndToEnd>.self, MeasureCommand<PeakMemory>.self, MeasureCommand<PredictSpeed>.self,
                       MeasureCommand<DataScaling>.self, MeasureCommand<Distillation>.self,
-                      MeasureCommand<RecommendedEndToEnd>.self, BootstrapSpeed.self],
+                      MeasureCommand<RecommendedEndToEnd>.self, MeasureCommand<SlurmOverhead>.self, BootstrapSpeed.self],
         defaultSubcommand: RunCommand.self)
 }
 

@@ -10,7 +10,7 @@ struct MTKD: ParsableCommand {
         commandName: "mtkd",
         abstract: "Train teacher ensembles, cache their soft targets in HDF5, and distil them into one multi-task student.",
         version: "0.1.0",
-        subcommands: [RunCommand.self, StatusCommand.self, InspectCommand.self, ReportCommand.self, PredictCommand.self, ExportCommand.self])
+        subcommands: [RunCommand.self, UnitCommand.self, StatusCommand.self, InspectCommand.self, ReportCommand.self, PredictCommand.self, ExportCommand.self])
 }
 
 /// Options every pipeline command shares.

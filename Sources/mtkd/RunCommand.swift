@@ -27,16 +27,38 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Print only the final table.")
     var quiet = false
 
+    @Option(name: .long, help: "Where training units run: local (this process, --jobs at a time) or slurm (one job per unit; overrides the file's executor.kind).")
+    var executor: ExecutorSpec.Kind?
+
+    @Option(name: .long, help: "Slurm partition for the units (executor.partition).")
+    var partition: String?
+
+    @Option(name: .long, help: "Slurm time limit of one unit, e.g. 30, 1:30:00 or 2-00:00:00 (executor.time_limit).")
+    var timeLimit: String?
+
+    @Option(name: .long, help: "CPUs Slurm gives one unit (executor.cpus_per_unit).")
+    var cpusPerUnit: Int?
+
+    @Option(name: .long, parsing: .unconditionalSingleValue, help: ArgumentHelp("One more sbatch argument, e.g. --sbatch-arg=--qos=short (repeatable; executor.sbatch_args).", valueName: "arg"))
+    var sbatchArg: [String] = []
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        if let timeLimit, !ExecutorSpec.isTimeLimit(timeLimit) {
+            throw ValidationError("--time-limit \(timeLimit) is not a Slurm time limit: minutes (30), H:M:S (1:30:00) or D-H:M:S (2-00:00:00)")
+        }
+        if let cpusPerUnit, !(1...1024).contains(cpusPerUnit) {
+            throw ValidationError("--cpus-per-unit must be between 1 and 1024, got \(cpusPerUnit)")
+        }
     }
 
     func run() throws {
         try CLIError.handle {
             let spec = try pipeline.load()
             Interruption.install(artifactsRoot: spec.artifactsDirectory)
-            let options = RunOptions(threads: threads, force: force, from: from, only: only, jobs: jobs)
+            let options = RunOptions(threads: threads, force: force, from: from, only: only, jobs: jobs,
+                                     executor: try executorSettings(spec.executor))
             do {
                 try PipelineRunner.validate(options, spec: spec)
             } catch let e as RunOptionError {
@@ -45,4 +67,22 @@ struct RunCommand: ParsableCommand {
             try PipelineRunner(spec: spec, console: Console(quiet: quiet), options: options).run()
         }
     }
+
+    /// The file's `executor:` with the command line's options over it; Slurm options without Slurm are bad usage.
+    func executorSettings(_ file: ExecutorSpec) throws -> ExecutorSpec {
+        var e = file
+        if let executor { e.kind = executor }
+        if let partition { e.partition = partition }
+        if let timeLimit { e.timeLimit = timeLimit }
+        if let cpusPerUnit { e.cpusPerUnit = cpusPerUnit }
+        if !sbatchArg.isEmpty { e.sbatchArgs = sbatchArg }
+        let given = [("--partition", partition != nil), ("--time-limit", timeLimit != nil), ("--cpus-per-unit", cpusPerUnit != nil),
+                     ("--sbatch-arg", !sbatchArg.isEmpty)].filter(\.1).map(\.0)
+        if e.kind != .slurm, let first = given.first {
+            throw CLIError.usage("\(first) applies to the Slurm executor: add --executor slurm (or executor: {kind: slurm} in the pipeline file)")
+        }
+        return e
+    }
 }
+
+extension ExecutorSpec.Kind: ExpressibleByArgument {}

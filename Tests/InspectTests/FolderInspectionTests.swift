@@ -25,6 +25,22 @@ import Testing
         #expect(folder.stages.map(\.fingerprint) == ["aaaabbbbccccdddd0000", "1111222233334444ffff"])
     }
 
+    @Test func theExecutorsBookkeepingIsOneLinePerFolderAndEveryFileInJSON() throws {
+        let inspection = try inspect { folder in
+            for (path, text) in [("units/teachers/species/member-0.json", "{}"), ("units/teachers/species/member-0.lock", ""),
+                                 ("slurm/jobs.json", "{\"stages\": {}}")] {
+                try FileManager.default.createDirectory(atPath: (folder.path(path) as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true)
+                try Data(text.utf8).write(to: URL(fileURLWithPath: folder.path(path)))
+            }
+        }
+        let text = inspection.text()
+        #expect(!text.contains("units/teachers/species/member-0.json"))
+        #expect(text.contains("units/ ") && text.contains(" 2 files ") && text.contains("    2 B  state and lock files of the units (mtkd unit)\n"))
+        #expect(text.contains(" 1 file ") && text.contains(" 14 B  the Slurm executor's job record, batch scripts and unit logs"), "\(text)")
+        #expect(inspection.folder?.files.map(\.path).contains("units/teachers/species/member-0.json") == true)
+    }
+
     @Test func fileHashesAreSHA256() throws {
         try TemporaryFolder.with { folder in
             let path = folder.path("abc.txt")

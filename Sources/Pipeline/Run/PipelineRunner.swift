@@ -17,9 +17,15 @@ public struct RunOptions: Sendable {
     public var only: String?
     /// Networks trained at once: teacher members, and student stages that do not depend on each other.
     public var jobs: Int
+    /// Where training units run; nil: as the pipeline file says (`executor:`, local by default).
+    public var executor: ExecutorSpec?
+    /// The mtkd binary Slurm jobs run (`mtkd unit …`); nil: this process's executable.
+    public var binary: String?
 
-    public init(threads: Int = 1, force: Bool = false, from: String? = nil, only: String? = nil, jobs: Int = 1) {
+    public init(threads: Int = 1, force: Bool = false, from: String? = nil, only: String? = nil, jobs: Int = 1,
+                executor: ExecutorSpec? = nil, binary: String? = nil) {
         self.threads = threads; self.force = force; self.from = from; self.only = only; self.jobs = jobs
+        self.executor = executor; self.binary = binary
     }
 }
 
@@ -129,7 +135,23 @@ public final class PipelineRunner {
         if let previous = runLock.previousOwner {
             console.info("note: the previous run (\(previous)) did not finish; resuming")
         }
-        try removeDebris()
+        let executor = options.executor ?? spec.executor
+        let slurm = executor.kind == .slurm
+            ? SlurmExecutor(spec: spec, layout: layout, console: console, settings: executor,
+                            binary: options.binary ?? Self.executablePath(), threads: options.threads)
+            : nil
+        if slurm != nil, let missing = ["sbatch", "squeue"].first(where: { Slurm.which($0) == nil }) {
+            throw SlurmError(message: "--executor slurm needs Slurm's commands, and \(missing) is not on PATH")
+        }
+        // Units a killed driver submitted may still be queued or running: their partial files are not debris.
+        let active = SlurmExecutor.activeJobs(layout)
+        if active.isEmpty {
+            try removeDebris()
+        } else if slurm == nil {
+            let jobs = active.keys.sorted().map { "\($0): job \(active[$0]!)" }.joined(separator: ", ")
+            throw RunOptionError(message: "units of \(spec.name) are still queued or running under Slurm (\(jobs)): "
+                                 + "wait for them with `mtkd run --executor slurm`, or stop them with scancel")
+        }
 
         let definitions = StageDefinition.all(spec)
         let checker = StageChecker(layout: layout, hasher: hasher, pipelineFile: spec.file)
@@ -169,7 +191,7 @@ public final class PipelineRunner {
         while index < definitions.count {
             // Student stages depend only on upstream stages, so a run of them can train at once.
             var group = [definitions[index]]
-            if case .student = definitions[index].name, options.jobs > 1 {
+            if case .student = definitions[index].name, options.jobs > 1 || slurm != nil {
                 while index + group.count < definitions.count, case .student = definitions[index + group.count].name {
                     group.append(definitions[index + group.count])
                 }
@@ -205,12 +227,13 @@ public final class PipelineRunner {
             var results = [(StageLock, Timings.Stage)?](repeating: nil, count: pending.count)
             var failure: Error?
             do {
-                try WorkerPool.run(count: pending.count, jobs: options.jobs) { i in
+                // Under Slurm the stages' units are submitted together and the driver waits for each stage.
+                try WorkerPool.run(count: pending.count, jobs: slurm != nil ? pending.count : options.jobs) { i in
                     let p = pending[i]
                     // A student stage alone uses the workers for its replicates; several share them.
                     results[i] = try runStage(p.definition, forced: p.forced, state: p.state, previous: lock.stages[p.definition.name.description],
                                               checker: checker, studentJobs: pending.count == 1 ? options.jobs : 1,
-                                              dataset: { try loadDataset() })
+                                              slurm: slurm, dataset: { try loadDataset() })
                 }
             } catch {
                 failure = error
@@ -228,6 +251,7 @@ public final class PipelineRunner {
                 try timings.write(to: layout.timings)
             }
             if let failure {
+                if let f = failure as? StageFailure, let stopped = f.underlying as? Interruption.Stopped { throw stopped }
                 if Interruption.requested { throw Interruption.Stopped(message: interruptedMessage(pending.map(\.definition))) }
                 throw failure
             }
@@ -275,7 +299,7 @@ public final class PipelineRunner {
 
     /// Carries out one stage; returns its lock entry and timing (written by the caller).
     private func runStage(_ d: StageDefinition, forced: Bool, state: StageState, previous: StageLock?,
-                          checker: StageChecker, studentJobs: Int = 1,
+                          checker: StageChecker, studentJobs: Int = 1, slurm: SlurmExecutor? = nil,
                           dataset: () throws -> PreparedDataset) throws -> (StageLock, Timings.Stage) {
         let name = d.name.description
         switch state {
@@ -294,10 +318,8 @@ public final class PipelineRunner {
             let context = StageContext(spec: spec, layout: layout, console: console, timings: networks)
             // An existing output is trusted for reuse only if it is what the lock recorded
             // (or the stage never completed, e.g. it was killed after writing some of its files).
-            let isTrusted: (String) -> Bool = { path in
-                guard let recorded = previous?.outputs[self.layout.relative(path)] else { return previous == nil }
-                return (try? self.hasher.hash(path)) == .some(recorded)  // unreadable: not trusted, retrained
-            }
+            let work = UnitWork(context: context, definition: d, inputs: inputs, force: forced,
+                                isTrusted: UnitWork.trust(previous: previous, layout: layout, hasher: hasher))
             switch d.name {
             case .prepare:
                 let prepared = try PrepareStage(spec: spec).run(writingTo: layout.dataset, log: { self.console.info("  " + $0) })
@@ -306,18 +328,21 @@ public final class PipelineRunner {
             case .teachers where spec.teacherSource != nil:
                 try TeacherSourceStage(context: context, source: spec.teacherSource!).run(hasher: hasher)
             case .teachers:
-                try TeachersStage(context: context, datasetHash: inputs[layout.relative(layout.dataset)]!.sha256,
-                                  force: forced, isTrusted: isTrusted).run(dataset: try dataset(), jobs: options.jobs)
+                if let slurm {
+                    try slurm.run(stage: d.name, units: WorkUnit.of(d.name, in: spec), work: work, forced: forced, timings: networks)
+                } else {
+                    try work.teachers.run(dataset: try dataset(), jobs: options.jobs)
+                }
             case .softTargets:
                 try SoftTargetsStage(context: context).run(dataset: try dataset(), jobs: options.jobs)
             case .transfer:
                 try TransferStage(context: context).run(dataset: try dataset())
             case .student(let variant):
-                let student = spec.students.first { $0.name == variant }!
-                // Each replicate's fingerprint leaves the replicate count out: adding replicates keeps the others.
-                let base = Fingerprint.of(stage: name, params: d.params.filter { !$0.key.hasSuffix(".replicates") }, inputs: inputs)
-                try StudentStage(context: context, student: student, fingerprint: base, force: forced,
-                                 isTrusted: isTrusted).run(dataset: try dataset(), jobs: studentJobs)
+                if let slurm {
+                    try slurm.run(stage: d.name, units: WorkUnit.of(d.name, in: spec), work: work, forced: forced, timings: networks)
+                } else {
+                    try work.student(variant).run(dataset: try dataset(), jobs: studentJobs)
+                }
             case .evaluate:
                 try EvaluateStage(context: context).run(dataset: try dataset(), jobs: options.jobs)
             }
@@ -335,6 +360,11 @@ public final class PipelineRunner {
         let seconds = (clock.now - start).seconds
         console.info("  \(name) done in \(Format.seconds(seconds))")
         return (entry, Timings.Stage(seconds: seconds, finished: ISO8601DateFormatter().string(from: Date()), networks: networks.all))
+    }
+
+    /// This process's executable (what Slurm jobs run as `mtkd unit`).
+    static func executablePath() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
     /// Removes temporary files left by writes that were interrupted (they were never renamed into place).

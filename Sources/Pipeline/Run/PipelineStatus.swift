@@ -5,7 +5,8 @@ import HDF5
 /// One stage's line in `mtkd status`.
 public struct StageStatusReport: Equatable, Sendable, Codable {
     public var stage: String
-    /// "up to date", "stale", "never run", "interrupted", "running" (a run in progress holds a checkpoint)
+    /// "up to date", "stale", "never run", "interrupted", "running" (a run in progress holds a checkpoint,
+    /// or Slurm still runs units a driver submitted)
     public var state: String
     /// What changed (stale), or where training will resume (interrupted).
     public var reasons: [String]
@@ -45,6 +46,7 @@ public struct PipelineStatus: Sendable, Codable {
         let lock: LockFile?
         do { lock = try LockFile.read(from: layout.lock) } catch is JSONArtifact.OlderVersion { lock = nil }
         let running = RunLock.holder(path: layout.runLock)
+        let slurmJobs = SlurmExecutor.activeJobs(layout)
         var willRun = Set<StageName>()
         var reports: [StageStatusReport] = []
         for d in StageDefinition.all(spec) {
@@ -63,6 +65,10 @@ public struct PipelineStatus: Sendable, Codable {
                     // A checkpoint of a run in progress is work under way, not an interruption.
                     label = running == nil ? "interrupted" : "running"
                     reasons.append(epoch)
+                }
+                if let job = slurmJobs[d.name.description] {
+                    label = "running"
+                    reasons.append("units queued or running under Slurm (job \(job)); `mtkd run --executor slurm` waits for them")
                 }
             }
             var from: StageStatusReport.Origin?

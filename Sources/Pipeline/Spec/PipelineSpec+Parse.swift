@@ -103,7 +103,7 @@ extension PipelineSpec {
 /// A pipeline file read section by section, each value checked on its own;
 /// `PipelineSpec+Checks` then checks what spans sections.
 struct SpecDraft {
-    static let keys = ["name", "seed", "artifacts", "data", "tasks", "teachers", "soft_targets", "students", "replicates", "transfer"]
+    static let keys = ["name", "seed", "artifacts", "data", "tasks", "teachers", "soft_targets", "students", "replicates", "transfer", "executor"]
 
     var name: String
     var seed: UInt64
@@ -121,6 +121,7 @@ struct SpecDraft {
     var replicates = 1
     var transfer: TransferSpec?
     var transferNode: SpecNode?
+    var executor = ExecutorSpec()
 
     /// Reads the top-level mapping.
     init(root: SpecNode, baseDirectory: String) throws {
@@ -129,6 +130,7 @@ struct SpecDraft {
         var teachers: [SpecTeacherDraft] = [], teachersFrom: SpecTeacherSourceDraft?, softTargets = SoftTargetSpec(), students: [SpecStudentDraft]?
         var replicates = 1
         var transfer: TransferSpec?, transferNode: SpecNode?
+        var executor = ExecutorSpec()
         try root.forEachEntry(keys: Self.keys, expected: "a mapping of pipeline settings (name, data, tasks, …)") { key, value in
             switch key {
             case "name":
@@ -156,6 +158,8 @@ struct SpecDraft {
             case "transfer":
                 transfer = try SpecDraft.transfer(value, baseDirectory: baseDirectory)
                 transferNode = value
+            case "executor":
+                executor = try SpecDraft.executor(value)
             default:
                 break
             }
@@ -168,6 +172,7 @@ struct SpecDraft {
         self.replicates = replicates
         self.transfer = transfer
         self.transferNode = transferNode
+        self.executor = executor
     }
 
     /// The validated spec: teachers in task order, the default student when none was given.
@@ -184,6 +189,7 @@ struct SpecDraft {
                                     return spec
                                 }) ?? [{ var s = SpecStudentDraft.defaultStudent; s.replicates = replicates; return s }()])
         spec.transfer = transfer
+        spec.executor = executor
         return spec
     }
 

@@ -30,6 +30,8 @@ public struct PipelineSpec: Equatable, Sendable {
     /// `teachers` are that pipeline's groups (of the tasks taken), read from its artifacts
     /// folder and never trained here.
     public var teacherSource: TeacherSource?
+    /// Where training units run (`executor:`); `mtkd run --executor` overrides it. Not fingerprinted.
+    public var executor = ExecutorSpec()
 
     public init(name: String, file: String, artifactsRoot: String, seed: UInt64, data: DataSpec,
                 tasks: [TaskSpec], teachers: [TeacherSpec], softTargets: SoftTargetSpec, students: [StudentSpec]) {

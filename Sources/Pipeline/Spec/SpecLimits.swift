@@ -31,6 +31,8 @@ enum SpecLimits {
     static let stepEpochs = 1...1_000_000
     /// Augmented transfer rows per training row.
     static let transferMultiplier = 0...100
+    /// CPUs Slurm gives one training unit (`executor.cpus_per_unit`).
+    static let cpusPerUnit = 1...1_024
     /// Depth of a GBDT teacher's trees: 2^depth leaves each, at most.
     static let maxDepth = 1...30
     /// Boosting rounds of one GBDT member.

@@ -43,8 +43,45 @@ public struct StudentStage {
         return zip(fixed, inverse).map { Float($0 * $1 / mean) }
     }
 
-    /// Trains the student's replicates, `jobs` at a time.
+    /// What every replicate of the student learns from (read once per stage, or once per unit).
+    struct ReplicateInputs {
+        let blueprint: NetworkBlueprint
+        let taskWeights: [Float]
+        let temperature: Double
+        let train: RowBlocks
+        let validation: SplitBlocks
+        let names: [String]
+        let preprocessing: Preprocessing
+    }
+
+    /// Trains the student's replicates, `jobs` at a time: each is the unit `students/<variant>/replicate-<k>`.
     public func run(dataset: PreparedDataset, jobs: Int = 1) throws {
+        let inputs = try replicateInputs(dataset: dataset)
+        try WorkerPool.run(count: student.replicates, jobs: jobs) { k in
+            try trainReplicate(k, inputs)
+        }
+    }
+
+    /// Trains (or reuses) replicate `k` alone: the body of the unit `students/<variant>/replicate-<k>`.
+    func runReplicate(_ k: Int, dataset: PreparedDataset) throws {
+        try trainReplicate(k, try replicateInputs(dataset: dataset))
+    }
+
+    /// The fingerprint of replicate `k`, stored in its checkpoint and file.
+    func replicateFingerprint(_ k: Int) -> String {
+        Fingerprint.of(text: "\(fingerprint)\nreplicate \(k)\nseed \(Seeds.student(context.spec, replicate: k))")
+    }
+
+    /// Whether replicate `k`'s file is what a run would write now: a run reuses it without training.
+    func isCurrent(replicate k: Int) -> Bool {
+        let path = context.layout.student(student.name, replicate: k)
+        guard !force, isTrusted(path) else { return false }
+        return (try? ModelFile.fingerprint(at: path)) == .some(replicateFingerprint(k))
+    }
+
+    /// The training and validation rows with the teachers' targets at this student's T, the
+    /// network's blueprint and task weights.
+    func replicateInputs(dataset: PreparedDataset) throws -> ReplicateInputs {
         let spec = context.spec
         let all = Array(dataset.tasks.indices)
         let temperature = student.temperature ?? spec.softTargets.temperature
@@ -96,17 +133,16 @@ public struct StudentStage {
         let weights = zip(names, taskWeights).map { "\($0) \(Format.fixed(Double($1), 2))" }.joined(separator: ", ")
         context.console.info("  \(student.architecture.rawValue), \(student.distill == .soft ? "distilling (α \(student.alphaSchedule == .linear ? "1 → 0" : "\(student.alpha)"), T \(temperature), \(combine.rawValue))" : "hard labels only"), task weights \(student.taskWeighting.rawValue): \(weights); \(student.batching.rawValue) batches; \(student.replicates) replicate\(student.replicates == 1 ? "" : "s")")
         // Replicates are independent units: each has its own seed, checkpoint and file.
-        let preprocessing = Preprocessing(spec: spec, dataset: dataset, taskIndices: all)
-        try WorkerPool.run(count: student.replicates, jobs: jobs) { k in
-            try trainReplicate(k, blueprint: blueprint, taskWeights: taskWeights, temperature: temperature, train: learnFrom,
-                               validation: val, names: names, preprocessing: preprocessing)
-        }
+        return ReplicateInputs(blueprint: blueprint, taskWeights: taskWeights, temperature: temperature, train: learnFrom,
+                               validation: val, names: names,
+                               preprocessing: Preprocessing(spec: spec, dataset: dataset, taskIndices: all))
     }
 
     /// Trains (or reuses) replicate `k`: the seed shared by replicate k of every student.
-    func trainReplicate(_ k: Int, blueprint: NetworkBlueprint, taskWeights: [Float], temperature: Double, train: RowBlocks,
-                        validation: SplitBlocks, names: [String], preprocessing: Preprocessing) throws {
+    func trainReplicate(_ k: Int, _ inputs: ReplicateInputs) throws {
         let spec = context.spec
+        let (blueprint, taskWeights, temperature, train) = (inputs.blueprint, inputs.taskWeights, inputs.temperature, inputs.train)
+        let (validation, names, preprocessing) = (inputs.validation, inputs.names, inputs.preprocessing)
         let seed = Seeds.student(spec, replicate: k)
         let net = try NetworkFactory.make(blueprint, seed: seed)
         var settings = student.training.trainerSettings(alpha: student.alpha, temperature: temperature,
@@ -118,7 +154,7 @@ public struct StudentStage {
         let finalPath = context.layout.student(student.name, replicate: k)
         let training = CheckpointedTraining(
             context: context, role: "student", name: name, seed: seed,
-            fingerprint: Fingerprint.of(text: "\(fingerprint)\nreplicate \(k)\nseed \(seed)"),
+            fingerprint: replicateFingerprint(k),
             checkpointPath: context.layout.studentCheckpoint(student.name, replicate: k), finalPath: finalPath,
             force: force, finishedIsTrusted: isTrusted(finalPath), preprocessing: preprocessing)
         let started = ContinuousClock.now

@@ -19,15 +19,33 @@ public struct TeachersStage {
         self.context = context; self.datasetHash = datasetHash; self.force = force; self.isTrusted = isTrusted
     }
 
-    /// Trains every member, `jobs` at a time.
+    /// Trains every member, `jobs` at a time: each is the unit `teachers/<task>/member-<k>`.
     public func run(dataset: PreparedDataset, jobs: Int = 1) throws {
         let items = context.spec.teacherMembers
         try WorkerPool.run(count: items.count, jobs: jobs) { i in
-            switch items[i].0.kind {
-            case .mlp: try trainMember(items[i].0, member: items[i].1, dataset: dataset)
-            case .gbdt: try boostMember(items[i].0, member: items[i].1, dataset: dataset)
-            }
+            try runMember(items[i].teacher, member: items[i].member, dataset: dataset)
         }
+    }
+
+    /// Trains (or reuses) one member: the body of the unit `teachers/<task>/member-<k>`.
+    func runMember(_ teacher: TeacherSpec, member: Int, dataset: PreparedDataset) throws {
+        switch teacher.kind {
+        case .mlp: try trainMember(teacher, member: member, dataset: dataset)
+        case .gbdt: try boostMember(teacher, member: member, dataset: dataset)
+        }
+    }
+
+    /// The group of `task`'s ensemble that member `member` belongs to.
+    func teacher(task: String, member: Int) -> TeacherSpec? {
+        context.spec.teacherMembers.first { $0.teacher.task == task && $0.member == member }?.teacher
+    }
+
+    /// Whether the member's file is what a run would write now (trusted, with its fingerprint):
+    /// a run reuses it without training.
+    func isCurrent(_ teacher: TeacherSpec, member: Int) -> Bool {
+        let path = context.layout.teacherMember(task: teacher.task, member: member)
+        guard !force, isTrusted(path) else { return false }
+        return (try? ModelFile.fingerprint(at: path)) == .some(memberFingerprint(teacher, member: member))
     }
 
     /// What determines one member: its task's teacher settings, its seed and the data.

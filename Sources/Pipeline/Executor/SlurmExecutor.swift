@@ -1,0 +1,321 @@
+import Artifacts
+import Foundation
+
+/// Runs a training stage's units as Slurm jobs (`mtkd run --executor slurm`): one job array per
+/// stage (`sbatch --parsable --array=0-(n-1)`), each task running `mtkd unit PIPELINE ID`
+/// against the shared artifacts folder. The driver (this process) keeps the run lock, runs the
+/// cheap stages itself, follows the units through their state files (`units/<id>.json`) and
+/// `squeue`, prints their log lines as they come, and returns only when every unit ended.
+///
+/// Submitted jobs are recorded in `slurm/jobs.json`: a driver killed and started again finds
+/// its stage's job still queued or running (checked with `squeue`) and waits for it instead of
+/// submitting twice. A unit that was cancelled, preempted or killed leaves its checkpoint; the
+/// next `mtkd run` submits it again and it resumes from there.
+final class SlurmExecutor: @unchecked Sendable {
+    let spec: PipelineSpec
+    let layout: ArtifactLayout
+    let console: Console
+    let settings: ExecutorSpec
+    /// The mtkd binary the jobs run (this one, on the shared filesystem).
+    let binary: String
+    let threads: Int
+    /// Seconds between looks at state and log files, and between `squeue` calls.
+    let filePoll: Double
+    let queuePoll: Double
+    private let lock = NSLock()
+
+    init(spec: PipelineSpec, layout: ArtifactLayout, console: Console, settings: ExecutorSpec, binary: String, threads: Int,
+         filePoll: Double = 0.1, queuePoll: Double = 1) {
+        self.spec = spec; self.layout = layout; self.console = console; self.settings = settings
+        self.binary = binary; self.threads = threads; self.filePoll = filePoll; self.queuePoll = queuePoll
+    }
+
+    // MARK: - The record of submitted jobs
+
+    /// `slurm/jobs.json`: per stage, the job array last submitted and its units (task i runs units[i]).
+    struct Submission: Codable, Equatable {
+        var job: String
+        var units: [String]
+        var submitted: String
+        /// The `sbatch` command line (arguments after `sbatch`).
+        var sbatch: [String]?
+    }
+
+    struct Record: Codable, Equatable {
+        var stages: [String: Submission] = [:]
+    }
+
+    static func recordPath(_ layout: ArtifactLayout) -> String { layout.path("slurm/jobs.json") }
+
+    static func readRecord(_ layout: ArtifactLayout) -> Record {
+        guard let data = FileManager.default.contents(atPath: recordPath(layout)),
+              let record = try? JSONDecoder().decode(Record.self, from: data) else { return Record() }
+        return record
+    }
+
+    private func updateRecord(_ change: (inout Record) -> Void) throws {
+        try lock.withLock {
+            var record = Self.readRecord(layout)
+            change(&record)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicWrite.write(try encoder.encode(record), to: Self.recordPath(layout))
+        }
+    }
+
+    /// Jobs recorded in `slurm/jobs.json` that Slurm still has queued or running, by stage
+    /// (empty when nothing was recorded or `squeue` is not there).
+    static func activeJobs(_ layout: ArtifactLayout) -> [String: String] {
+        let record = readRecord(layout)
+        var active: [String: String] = [:]
+        for (stage, submission) in record.stages
+        where Slurm.queueState(job: submission.job, name: jobName(pipeline: layout, stage: stage)) == .active {
+            active[stage] = submission.job
+        }
+        return active
+    }
+
+    // MARK: - Running a stage's units
+
+    /// Runs the units of `stage` that are not current (all of them when `forced`), waiting first
+    /// for a job of this stage that a previous driver submitted and Slurm still runs. Returns
+    /// when every unit ended; throws when one failed, naming it and showing its log's tail.
+    func run(stage: StageName, units: [WorkUnit], work: UnitWork, forced: Bool, timings: NetworkTimings) throws {
+        let name = stage.description
+        var attached = false
+        if let previous = Self.readRecord(layout).stages[name],
+           Slurm.queueState(job: previous.job, name: Self.jobName(pipeline: layout, stage: name)) == .active {
+            console.info("  \(previous.units.count) unit\(previous.units.count == 1 ? "" : "s") still queued or running under Slurm (job \(previous.job)): waiting for them, not submitting again")
+            try wait(stage: name, submission: previous, timings: timings)
+            attached = true
+        }
+        if forced && !attached {
+            for unit in units {
+                for path in [unit.output(layout), unit.checkpoint(layout)] where FileManager.default.fileExists(atPath: path) {
+                    try FileManager.default.removeItem(atPath: path)
+                }
+            }
+        }
+        let current = UnitWork(context: work.context, definition: work.definition, inputs: work.inputs, force: false,
+                               isTrusted: work.isTrusted)
+        let todo = units.filter { !current.isCurrent($0) }
+        for unit in units where !todo.contains(unit) && !attached {
+            console.info("  \(unit.network): unchanged, reusing \(layout.relative(unit.output(layout)))")
+        }
+        if !todo.isEmpty {
+            for unit in todo { try? FileManager.default.removeItem(atPath: UnitState.path(unit, layout)) }
+            let submission = try submit(stage: stage, units: todo)
+            try wait(stage: name, submission: submission, timings: timings)
+        }
+        // The units read the pipeline file when they start: one edited meanwhile gives files of other
+        // settings, which must not be recorded under this run's fingerprint.
+        let expected = UnitWork(context: work.context, definition: work.definition, inputs: work.inputs, force: false,
+                                isTrusted: { _ in true })
+        let other = units.filter { !expected.isCurrent($0) }
+        if !other.isEmpty {
+            throw SlurmError(message: "\(other.map(\.id).joined(separator: ", ")) \(other.count == 1 ? "was" : "were") trained with other settings "
+                             + "than this run's (was the pipeline file or its data changed while the units ran?); `mtkd run --executor slurm` again trains \(other.count == 1 ? "it" : "them")")
+        }
+    }
+
+    /// The file name of a stage in `slurm/`: `teachers`, `student-kd`.
+    static func slug(_ stage: String) -> String { stage.replacingOccurrences(of: ":", with: "-") }
+
+    /// The name of a stage's job array, `mtkd-<pipeline>-<stage>`: a recorded job id is taken for
+    /// this stage's job only when Slurm still knows it by this name (ids restart with a new Slurm).
+    static func jobName(pipeline layout: ArtifactLayout, stage: String) -> String {
+        "mtkd-\((layout.root as NSString).lastPathComponent)-\(slug(stage))"
+    }
+
+    /// The log of task `index` of `job` (`slurm/logs/<stage>/<job>_<index>.log`).
+    func logPath(stage: String, job: String, index: Int) -> String {
+        layout.path("slurm/logs/\(Self.slug(stage))/\(job)_\(index).log")
+    }
+
+    /// The command a unit's task runs. A student unit trained data-parallel would be launched
+    /// here as `mpirun -np N mtkd unit …` (with `--ntasks N` given to sbatch): the hook for MPI.
+    func unitCommand() -> [String] {
+        [binary, "unit", spec.file, "\"${units[$SLURM_ARRAY_TASK_ID]}\"", "--artifacts", spec.artifactsRoot, "--threads", String(threads)]
+    }
+
+    /// Writes the stage's batch script and submits it as a job array, one task per unit.
+    func submit(stage: StageName, units: [WorkUnit]) throws -> Submission {
+        let name = stage.description
+        let slug = Self.slug(name)
+        let script = layout.path("slurm/\(slug).sh")
+        let command = unitCommand().enumerated().map { $0.offset == 3 ? $0.element : Slurm.quote($0.element) }.joined(separator: " ")
+        let text = """
+        #!/bin/bash
+        # Units of stage \(name) of pipeline \(spec.name), submitted by `mtkd run --executor slurm`:
+        # task i runs units[i] against the shared artifacts folder.
+        units=(\(units.map { Slurm.quote($0.id) }.joined(separator: " ")))
+        exec \(command)
+
+        """
+        try AtomicWrite.write(Data(text.utf8), to: script)
+        chmod(script, 0o755)
+        try FileManager.default.createDirectory(atPath: layout.path("slurm/logs/\(slug)"), withIntermediateDirectories: true)
+        var arguments = ["--parsable", "--array=0-\(units.count - 1)", "--job-name=\(Self.jobName(pipeline: layout, stage: name))",
+                         "--output=\(layout.path("slurm/logs/\(slug)/%A_%a.log"))", "--open-mode=append",
+                         "--cpus-per-task=\(settings.cpusPerUnit)", "--chdir=\(FileManager.default.currentDirectoryPath)"]
+        if let partition = settings.partition { arguments.append("--partition=\(partition)") }
+        if let time = settings.timeLimit { arguments.append("--time=\(time)") }
+        arguments += settings.sbatchArgs
+        arguments.append(script)
+        let result = try Slurm.command("sbatch", arguments)
+        guard result.code == 0, let job = result.out.split(separator: "\n").first?.split(separator: ";").first.map(String.init),
+              !job.isEmpty, job.allSatisfy(\.isNumber) else {
+            throw SlurmError(message: "sbatch failed (exit \(result.code)): \(result.err.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        let submission = Submission(job: job, units: units.map(\.id), submitted: ISO8601DateFormatter().string(from: Date()),
+                                    sbatch: arguments)
+        try updateRecord { $0.stages[name] = submission }
+        let place = settings.partition.map { " to partition \($0)" } ?? ""
+        console.info("  submitted \(units.count) unit\(units.count == 1 ? "" : "s") as Slurm job array \(job) (0-\(units.count - 1))\(place), \(settings.cpusPerUnit) CPU\(settings.cpusPerUnit == 1 ? "" : "s") each")
+        return submission
+    }
+
+    /// How one unit of a submission ended.
+    enum Ending { case done(UnitState), failed(String) }
+
+    /// Waits until every unit of `submission` ended, printing their log lines; throws when one did not succeed.
+    func wait(stage: String, submission: Submission, timings: NetworkTimings) throws {
+        let units = submission.units.compactMap { id in WorkUnit.all(spec).first { $0.id == id } }
+        guard units.count == submission.units.count else {
+            throw SlurmError(message: "slurm/jobs.json names units that are no longer in the pipeline (job \(submission.job)); cancel it with scancel \(submission.job)")
+        }
+        var offsets = [UInt64](repeating: 0, count: units.count)
+        var partial = [String](repeating: "", count: units.count)
+        func stream() {
+            for i in units.indices {
+                let path = logPath(stage: stage, job: submission.job, index: i)
+                guard let handle = FileHandle(forReadingAtPath: path) else { continue }
+                defer { try? handle.close() }
+                try? handle.seek(toOffset: offsets[i])
+                guard let data = try? handle.readToEnd(), !data.isEmpty else { continue }
+                offsets[i] += UInt64(data.count)
+                let text = partial[i] + String(decoding: data, as: UTF8.self)
+                var lines = text.components(separatedBy: "\n")
+                partial[i] = lines.removeLast()
+                for line in lines where !line.isEmpty { console.info(line.hasPrefix("  ") ? line : "  " + line) }
+            }
+        }
+        /// A unit's ending, when its state file (of this job) says it ended.
+        func ended(_ i: Int) -> UnitState? {
+            guard let state = UnitState.read(units[i], layout), state.job == "\(submission.job)_\(i)", state.state != .running else { return nil }
+            return state
+        }
+        var lastQueueCheck = Date.distantPast
+        var queueGoneSince: Date?
+        var endings = [Ending?](repeating: nil, count: units.count)
+        while true {
+            stream()
+            for i in units.indices where endings[i] == nil {
+                if let state = ended(i) { endings[i] = state.state == .done ? .done(state) : .failed(state.message ?? "it \(state.state.rawValue)") }
+            }
+            if endings.allSatisfy({ $0 != nil }) { break }
+            if Interruption.requested {
+                throw Interruption.Stopped(message: "interrupted; the units of \(stage) keep running under Slurm (job \(submission.job)): "
+                                           + "`mtkd run` again waits for them, `scancel \(submission.job)` stops them")
+            }
+            if Date().timeIntervalSince(lastQueueCheck) >= queuePoll {
+                lastQueueCheck = Date()
+                if Slurm.queueState(job: submission.job, name: Self.jobName(pipeline: layout, stage: stage)) == .gone {
+                    // Give the last state files a moment to show (a shared filesystem may lag).
+                    if let since = queueGoneSince, Date().timeIntervalSince(since) > 3 {
+                        for i in units.indices where endings[i] == nil {
+                            endings[i] = .failed("it ended without finishing: cancelled, preempted, out of time or killed")
+                        }
+                        break
+                    }
+                    queueGoneSince = queueGoneSince ?? Date()
+                }
+            }
+            Thread.sleep(forTimeInterval: filePoll)
+        }
+        stream()
+        for i in units.indices where !partial[i].isEmpty { console.info("  " + partial[i]) }
+        var failed: [String] = []
+        for (i, ending) in endings.enumerated() {
+            switch ending! {
+            case .done(let state):
+                for (network, timing) in state.networks {
+                    if let s = timing.trainingSeconds, let r = timing.examplesPerSecond { timings.record(network: network, seconds: s, examplesPerSecond: r) }
+                }
+            case .failed(let reason):
+                failed.append(units[i].id)
+                let log = logPath(stage: stage, job: submission.job, index: i)
+                console.info("  unit \(units[i].id) (job \(submission.job)_\(i)) failed: \(reason)")
+                let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(15)
+                if tail.isEmpty {
+                    console.info("  (its log \(layout.relative(log)) is empty or missing)")
+                } else {
+                    console.info("  last lines of \(layout.relative(log)):")
+                    for line in tail { console.info("    | " + line) }
+                }
+            }
+        }
+        if !failed.isEmpty {
+            throw SlurmError(message: "\(failed.count) of \(units.count) unit\(units.count == 1 ? "" : "s") failed (\(failed.joined(separator: ", "))); "
+                             + "`mtkd run --executor slurm` submits \(failed.count == 1 ? "it" : "them") again, resuming from the last checkpoint")
+        }
+    }
+}
+
+/// A Slurm command that failed, or units that did not succeed.
+struct SlurmError: Error, LocalizedError {
+    var message: String
+    var errorDescription: String? { message }
+}
+
+/// The Slurm commands mtkd calls.
+enum Slurm {
+    /// Quoted for bash, when needed.
+    static func quote(_ s: String) -> String {
+        let plain = s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "/._-=:,+".contains($0)) }
+        return plain && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    struct Result { var code: Int32; var out: String; var err: String }
+
+    /// Runs a Slurm client command found on PATH; a missing command is a `SlurmError`.
+    static func command(_ name: String, _ arguments: [String]) throws -> Result {
+        guard let path = which(name) else {
+            throw SlurmError(message: "\(name) not found on PATH: --executor slurm needs the Slurm client commands (sbatch, squeue)")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(code: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    }
+
+    static func which(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    enum QueueState { case active, gone, unknown }
+
+    /// Whether Slurm still has any task of `job`, named `name`, queued or running.
+    static func queueState(job: String, name: String) -> QueueState {
+        guard let result = try? command("squeue", ["-h", "-j", job, "-o", "%T %j"]) else { return .unknown }
+        if result.code != 0 {
+            return result.err.contains("Invalid job id") ? .gone : .unknown
+        }
+        let finished: Set<String> = ["COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL",
+                                     "DEADLINE", "OUT_OF_MEMORY"]
+        let states = result.out.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ", maxSplits: 1).map(String.init)
+            return fields.count == 2 && fields[1] == name ? fields[0] : nil
+        }
+        return states.contains { !finished.contains($0) } ? .active : .gone
+    }
+}

@@ -1,0 +1,96 @@
+import Artifacts
+import Foundation
+import Testing
+import TestSupport
+@testable import Pipeline
+
+/// `mtkd unit PIPELINE ID`: one network on its own against the artifacts folder.
+@Suite(.serialized) struct UnitCommandTests {
+    @Test func unitIdsNameTheOutputsOfEveryMemberAndReplicate() throws {
+        let p = try TestPipeline(members: 2, extraStudentYAML: "    replicates: 2")
+        defer { p.remove() }
+        let ids = WorkUnit.all(try p.spec()).map(\.id)
+        #expect(ids == ["teachers/species/member-0", "teachers/species/member-1", "teachers/mass/member-0", "teachers/mass/member-1",
+                        "students/kd/replicate-0", "students/kd/replicate-1"])
+    }
+
+    @Test func aUnitRunAloneWritesTheSameBytesAsMtkdRun() throws {
+        let reference = try TestPipeline(), alone = try TestPipeline()
+        defer { reference.remove(); alone.remove() }
+        try reference.run()
+        #expect(try runCLI(["run", alone.file, "--only", "prepare", "--quiet"]).code == 0)
+        for id in ["teachers/species/member-1", "teachers/species/member-0", "teachers/mass/member-0", "teachers/mass/member-1"] {
+            let r = try runCLI(["unit", alone.file, id])
+            #expect(r.code == 0, "\(r.err)")
+            #expect(try alone.bytes(id + ".h5") == reference.bytes(id + ".h5"), "\(id) differs")
+        }
+        #expect(try runCLI(["run", alone.file, "--only", "soft-targets", "--quiet"]).code == 0)
+        let r = try runCLI(["unit", alone.file, "students/kd/replicate-0"])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(try alone.bytes("students/kd/replicate-0.h5") == reference.bytes("students/kd/replicate-0.h5"))
+        let state = try #require(UnitState.read(WorkUnit.named("students/kd/replicate-0", in: alone.spec()), ArtifactLayout(root: alone.artifacts)))
+        #expect(state.state == .done && state.reused == false && state.networks["kd/replicate-0"] != nil)
+    }
+
+    @Test func aUnitWhoseOutputIsCurrentExitsAtOnceWithoutTraining() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        try p.run()
+        let before = try p.bytes("teachers/species/member-0.h5")
+        let r = try runCLI(["unit", p.file, "teachers/species/member-0"])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.err.contains("  teachers/species/member-0: up to date, reusing teachers/species/member-0.h5\n"))
+        #expect(!r.err.contains("epoch"))
+        #expect(try p.bytes("teachers/species/member-0.h5") == before)
+    }
+
+    @Test func anUnknownUnitExitsWith64ListingTheUnits() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        let r = try runCLI(["unit", p.file, "teachers/species/member-7"])
+        #expect(r.code == 64)
+        #expect(r.err == "error: no unit teachers/species/member-7 in tiny; units: teachers/species/member-0, teachers/species/member-1, "
+                + "teachers/mass/member-0, teachers/mass/member-1, students/kd/replicate-0\n")
+    }
+
+    @Test func aUnitWhoseInputsAreMissingFailsNamingTheInput() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        let r = try runCLI(["unit", p.file, "teachers/species/member-0"])
+        #expect(r.code == 1)
+        #expect(r.err.hasSuffix("\nerror: unit teachers/species/member-0 failed: \(p.artifacts)/data/dataset.h5: input of stage teachers is missing\n"))
+        let state = try #require(UnitState.read(WorkUnit.named("teachers/species/member-0", in: p.spec()), ArtifactLayout(root: p.artifacts)))
+        #expect(state.state == .failed)
+    }
+
+    @Test func aSecondCopyOfARunningUnitIsRefused() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        let unit = try WorkUnit.named("teachers/mass/member-1", in: p.spec())
+        let held = try RunLock(path: UnitRunner.lockPath(unit, ArtifactLayout(root: p.artifacts)))
+        defer { held.release() }
+        let r = try runCLI(["unit", p.file, unit.id])
+        #expect(r.code == 1)
+        #expect(r.err.hasPrefix("error: unit teachers/mass/member-1 failed: another copy of this unit is running (pid \(getpid()), started "))
+    }
+
+    @Test func slurmOptionsWithoutTheSlurmExecutorAreBadUsage() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        let r = try runCLI(["run", p.file, "--partition", "short"])
+        #expect(r.code == 64)
+        #expect(r.err == "error: --partition applies to the Slurm executor: add --executor slurm (or executor: {kind: slurm} in the pipeline file)\n")
+    }
+}
+
+/// `mtkd run --executor slurm` where Slurm is not installed.
+@Suite struct SlurmMissingTests {
+    @Test func theSlurmExecutorWithoutSbatchOnPathFailsBeforeAnyStage() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        let r = try runProcess("/usr/bin/env", ["PATH=/nonexistent", TestPipeline.binary, "run", p.file, "--executor", "slurm"])
+        #expect(r.code == 1)
+        #expect(r.err.hasSuffix("error: --executor slurm needs Slurm's commands, and sbatch is not on PATH\n"))
+        #expect(!FileManager.default.fileExists(atPath: p.artifacts + "/data/dataset.h5"))
+    }
+}
