@@ -33,16 +33,31 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        let world = try MPIRun.world()
+        if let world, world.rank != 0 { MPIRun.follower(world, pipeline: pipeline, threads: threads) }
         try CLIError.handle {
-            let spec = try pipeline.load()
-            Interruption.install(artifactsRoot: spec.artifactsDirectory)
-            let options = RunOptions(threads: threads, force: force, from: from, only: only, jobs: jobs)
-            do {
-                try PipelineRunner.validate(options, spec: spec)
-            } catch let e as RunOptionError {
-                throw CLIError.usage(e.message)
+            guard let world else { return try runPipeline(ranks: nil) }
+            try MPIRun.driver(world) {
+                guard jobs == 1 else {
+                    throw CLIError.usage("--jobs \(jobs) cannot be combined with mpirun -np \(world.size): the ranks train one network at a time together; leave --jobs out")
+                }
+                try runPipeline(ranks: world)
             }
-            try PipelineRunner(spec: spec, console: Console(quiet: quiet), options: options).run()
         }
+    }
+
+    /// Runs the pipeline in this process; `ranks`: under mpirun, rank 0's group.
+    private func runPipeline(ranks: RankGroup?) throws {
+        let spec = try pipeline.load()
+        Interruption.install(artifactsRoot: spec.artifactsDirectory)
+        let options = RunOptions(threads: threads, force: force, from: from, only: only, jobs: jobs)
+        do {
+            try PipelineRunner.validate(options, spec: spec)
+        } catch let e as RunOptionError {
+            throw CLIError.usage(e.message)
+        }
+        let runner = PipelineRunner(spec: spec, console: Console(quiet: quiet), options: options)
+        runner.ranks = ranks
+        try runner.run()
     }
 }

@@ -64,6 +64,8 @@ public final class PipelineRunner {
     public let console: Console
     public let options: RunOptions
     private let hasher = FileHasher()
+    /// Under `mpirun -np N` (N > 1), on rank 0: the ranks that train each student with it.
+    public var ranks: RankGroup?
 
     public init(spec: PipelineSpec, console: Console, options: RunOptions = RunOptions()) {
         self.spec = spec
@@ -254,7 +256,8 @@ public final class PipelineRunner {
         do {
             let inputs = try checker.inputHashes(d)
             let fingerprint = Fingerprint.of(stage: name, params: d.params, inputs: inputs)
-            let context = StageContext(spec: spec, layout: layout, console: console, timings: networks)
+            var context = StageContext(spec: spec, layout: layout, console: console, timings: networks)
+            context.ranks = ranks
             // An existing output is trusted for reuse only if it is what the lock recorded
             // (or the stage never completed, e.g. it was killed after writing some of its files).
             let isTrusted: (String) -> Bool = { path in
