@@ -179,7 +179,20 @@ public final class Trainer {
         }
         }
         try Self.load(best, into: parameters)
+        if let group { try Self.checkRanksAgree(parameters, group: group) }
         return TrainingHistory(epochs: history, bestEpoch: bestEpoch, seconds: (clock.now - started).seconds)
+    }
+
+    /// Data-parallel: every rank compares a hash of its final weights with the others' (one
+    /// collective); ranks that disagree (which the design rules out) fail alike, loudly.
+    static func checkRanksAgree(_ parameters: [Parameter], group: DataParallelGroup) throws {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for p in parameters {
+            for v in p.value.storage { h = (h ^ UInt64(v.bitPattern)) &* 0x100_0000_01b3 }
+        }
+        var hashes = [UInt64](repeating: 0, count: group.size)
+        withUnsafeBytes(of: h) { l in hashes.withUnsafeMutableBytes { group.allGather(l, into: $0) } }
+        if let r = hashes.firstIndex(where: { $0 != hashes[0] }) { throw TrainerError.ranksDisagree(rank: r) }
     }
 
     /// Rows each task can learn from (a label, or a soft target), for per-task batching.
@@ -445,6 +458,8 @@ public enum TrainerError: Error, CustomStringConvertible, Equatable {
     case diverged(epoch: Int, batch: Int, quantity: String, value: Double, learningRate: Float)
     /// `shouldStop` asked to stop during `epoch` (1-based), which did not complete.
     case interrupted(epoch: Int)
+    /// Data-parallel ranks ended with different weights (`rank` differs from rank 0).
+    case ranksDisagree(rank: Int)
 
     public var description: String {
         switch self {
@@ -454,6 +469,7 @@ public enum TrainerError: Error, CustomStringConvertible, Equatable {
             return "diverged in epoch \(epoch), batch \(batch): \(quantity) is \(value.isNaN ? "NaN" : "\(value)"); no weights were saved. "
                 + "Lower the learning_rate (now \(lr), e.g. \(lr / 10)) and run again"
         case .interrupted(let epoch): return "interrupted in epoch \(epoch)"
+        case .ranksDisagree(let rank): return "ended with weights on rank \(rank) that differ from rank 0's"
         }
     }
 }

@@ -45,18 +45,24 @@ final class ThreadRanks: @unchecked Sendable {
 
     /// Runs `body(rank)` on `size` threads at once; results in rank order.
     func run<T>(_ body: @escaping (Rank) throws -> T) -> [Result<T, Error>] {
-        var results = [Result<T, Error>?](repeating: nil, count: size)
-        let lock = NSLock()
+        let results = ThreadResults<T>(size)
         let threads = (0..<size).map { r in
             Thread {
                 let result = Result { try body(Rank(self, r)) }
-                lock.withLock { results[r] = result }
+                results.lock.withLock { results.values[r] = result }
             }
         }
         threads.forEach { $0.stackSize = 8 << 20; $0.start() }
-        while lock.withLock({ results.contains { $0 == nil } }) { usleep(1000) }
-        return results.map { $0! }
+        while results.lock.withLock({ results.values.contains { $0 == nil } }) { usleep(1000) }
+        return results.values.map { $0! }
     }
+}
+
+/// What each rank's thread returned.
+final class ThreadResults<T>: @unchecked Sendable {
+    let lock = NSLock()
+    var values: [Result<T, Error>?]
+    init(_ n: Int) { values = Array(repeating: nil, count: n) }
 }
 
 @Suite struct DataParallelTests {
@@ -145,6 +151,19 @@ final class ThreadRanks: @unchecked Sendable {
         for r in results {
             #expect(throws: TrainerError.interrupted(epoch: 2)) { try r.get() }
         }
+    }
+
+    @Test func ranksThatEndWithDifferentWeightsFailAlike() throws {
+        // Rank 1 starts from other weights (another seed), which the design rules out.
+        let results = ThreadRanks(size: 2).run { rank -> TrainingHistory in
+            let net = HardSharingNetwork(inputs: 5, hidden: [8], dropout: 0, tasks: Fixtures.tasks, seed: rank.rank == 0 ? 9 : 10)
+            return try Trainer(network: net, settings: Fixtures.settings(epochs: 1), group: rank)
+                .fit(train: Self.problem(), validation: Fixtures.problem(rows: 20, seed: 3))
+        }
+        for r in results {
+            #expect(throws: TrainerError.ranksDisagree(rank: 1)) { try r.get() }
+        }
+        #expect(TrainerError.ranksDisagree(rank: 1).description == "ended with weights on rank 1 that differ from rank 0's")
     }
 
     @Test func shareSplitsABatchIntoContiguousNearlyEqualParts() {
