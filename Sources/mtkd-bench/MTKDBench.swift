@@ -8,7 +8,7 @@ struct MTKDBench: ParsableCommand {
     /// Every measure, in the order a run takes them (quick, in-process ones first).
     static let measures: [Measure.Type] = [
         TrainingThroughput.self, StepRate.self, SoftTargetCache.self, TeacherJobs.self, EndToEnd.self, PeakMemory.self,
-        PredictSpeed.self, DataScaling.self,
+        PredictSpeed.self, DataScaling.self, DataParallelSpeed.self,
     ]
 
     static let configuration = CommandConfiguration(
@@ -18,7 +18,7 @@ struct MTKDBench: ParsableCommand {
         subcommands: [RunCommand.self, MeasureCommand<TrainingThroughput>.self, MeasureCommand<StepRate>.self,
                       MeasureCommand<SoftTargetCache>.self, MeasureCommand<TeacherJobs>.self,
                       MeasureCommand<EndToEnd>.self, MeasureCommand<PeakMemory>.self, MeasureCommand<PredictSpeed>.self,
-                      MeasureCommand<DataScaling>.self, BootstrapSpeed.self],
+                      MeasureCommand<DataScaling>.self, MeasureCommand<DataParallelSpeed>.self, BootstrapSpeed.self],
         defaultSubcommand: RunCommand.self)
 }
 

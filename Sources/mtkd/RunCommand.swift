@@ -12,7 +12,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "OpenBLAS threads for matrix products (1 is deterministic and fastest per core).")
     var threads: Int = 1
 
-    @Option(name: .long, help: "Networks trained at once: teacher members, and independent student stages (use the cores).")
+    @Option(name: .long, help: "Networks trained at once: teacher members, and independent student stages (use the cores). Under mpirun, students train one at a time over the ranks.")
     var jobs: Int = 1
 
     @Flag(name: .long, help: "Run the selected stages even if they are up to date.")
@@ -37,12 +37,7 @@ struct RunCommand: ParsableCommand {
         if let world, world.rank != 0 { MPIRun.follower(world, pipeline: pipeline, threads: threads) }
         try CLIError.handle {
             guard let world else { return try runPipeline(ranks: nil) }
-            try MPIRun.driver(world) {
-                guard jobs == 1 else {
-                    throw CLIError.usage("--jobs \(jobs) cannot be combined with mpirun -np \(world.size): the ranks train one network at a time together; leave --jobs out")
-                }
-                try runPipeline(ranks: world)
-            }
+            try MPIRun.driver(world) { try runPipeline(ranks: world) }
         }
     }
 

@@ -164,7 +164,8 @@ public final class PipelineRunner {
         while index < definitions.count {
             // Student stages depend only on upstream stages, so a run of them can train at once.
             var group = [definitions[index]]
-            if case .student = definitions[index].name, options.jobs > 1 {
+            // (Not under mpirun: there the ranks train one network at a time together.)
+            if case .student = definitions[index].name, options.jobs > 1, ranks == nil {
                 while index + group.count < definitions.count, case .student = definitions[index + group.count].name {
                     group.append(definitions[index + group.count])
                 }
