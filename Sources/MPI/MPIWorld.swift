@@ -33,12 +33,13 @@ public final class MPIWorld: @unchecked Sendable {
         rank = Int(r); size = Int(s)
     }
 
-    /// Every rank's `local` bytes, in rank order, into `all` (size · local.count bytes).
-    public func allGather(_ local: UnsafeRawBufferPointer, into all: UnsafeMutableRawBufferPointer) {
-        precondition(all.count == local.count * size, "allGather: \(all.count) bytes for \(size) × \(local.count)")
-        precondition(local.count <= Int(Int32.max), "allGather: more than 2 GiB per rank")
-        let rc = MPI_Allgather(local.baseAddress, Int32(local.count), mtkd_mpi_byte(),
-                               all.baseAddress, Int32(local.count), mtkd_mpi_byte(), comm)
+    /// In place: `all` is `size` equal slots, this rank's filled; on return every rank's
+    /// (MPI_Allgather with MPI_IN_PLACE).
+    public func allGather(_ all: UnsafeMutableRawBufferPointer) {
+        precondition(all.count % size == 0, "allGather: \(all.count) bytes for \(size) ranks")
+        let slot = all.count / size
+        precondition(slot <= Int(Int32.max), "allGather: more than 2 GiB per rank")
+        let rc = MPI_Allgather(mtkd_mpi_in_place(), 0, mtkd_mpi_byte(), all.baseAddress, Int32(slot), mtkd_mpi_byte(), comm)
         check(rc, "MPI_Allgather")
     }
 

@@ -23,6 +23,8 @@ public final class Trainer {
     private var state: TrainerState?
     /// The ranks training this network together (nil: this process alone).
     public let group: DataParallelGroup?
+    /// The buffers of the ranks' sums (with `group`).
+    private let rankSum: RankSum?
 
     /// - Parameter group: data-parallel ranks; every rank builds the same network and trainer
     ///   (same seeds and data) and calls `fit` at the same time.
@@ -31,6 +33,7 @@ public final class Trainer {
         self.network = network
         self.settings = settings
         self.group = group.flatMap { $0.size > 1 ? $0 : nil }
+        rankSum = self.group.map(RankSum.init)
         switch settings.optimizer {
         case .adam: optimizer = Adam(learningRate: settings.learningRate, weightDecay: settings.weightDecay)
         case .sgd: optimizer = SGD(learningRate: settings.learningRate, momentum: settings.momentum, weightDecay: settings.weightDecay)
@@ -78,8 +81,6 @@ public final class Trainer {
         var scratch = Matrix.empty
         var classes = [Int32]()
         var values = [Float]()
-        /// Every parameter's gradient, one after the other (data-parallel).
-        var flat = [Float]()
         init(tasks: Int) { grads = Array(repeating: .empty, count: tasks); soft = Array(repeating: .empty, count: tasks) }
     }
 
@@ -179,19 +180,18 @@ public final class Trainer {
         }
         }
         try Self.load(best, into: parameters)
-        if let group { try Self.checkRanksAgree(parameters, group: group) }
+        if let rankSum { try Self.checkRanksAgree(parameters, rankSum: rankSum) }
         return TrainingHistory(epochs: history, bestEpoch: bestEpoch, seconds: (clock.now - started).seconds)
     }
 
     /// Data-parallel: every rank compares a hash of its final weights with the others' (one
     /// collective); ranks that disagree (which the design rules out) fail alike, loudly.
-    static func checkRanksAgree(_ parameters: [Parameter], group: DataParallelGroup) throws {
+    static func checkRanksAgree(_ parameters: [Parameter], rankSum: RankSum) throws {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for p in parameters {
             for v in p.value.storage { h = (h ^ UInt64(v.bitPattern)) &* 0x100_0000_01b3 }
         }
-        var hashes = [UInt64](repeating: 0, count: group.size)
-        withUnsafeBytes(of: h) { l in hashes.withUnsafeMutableBytes { group.allGather(l, into: $0) } }
+        let hashes = rankSum.gather(h)
         if let r = hashes.firstIndex(where: { $0 != hashes[0] }) { throw TrainerError.ranksDisagree(rank: r) }
     }
 
@@ -322,21 +322,12 @@ public final class Trainer {
         network.random.share = nil
         // Per task and term: the loss as the whole batch's mean.
         var termLosses: [[Double]] = terms.map { $0.map { $0.mean } }
-        if let group, ranks > 1 {
+        if let rankSum, ranks > 1 {
             // One collective per step: the gradients, every term's loss sum, and the stop flags.
             var doubles: [Double] = terms.flatMap { $0.map { (term: Term) -> Double in term.mean * Double(term.count) } }
             doubles.append(stop ? 1 : 0)
-            b.flat.removeAll(keepingCapacity: true)
-            for p in parameters { b.flat.append(contentsOf: p.grad.storage) }
-            group.sumInRankOrder(&b.flat, &doubles)
+            rankSum.sumInRankOrder(parameters, &doubles)
             if doubles.last! > 0 { return nil }
-            var offset = 0
-            for p in parameters {
-                p.grad.storage.withUnsafeMutableBufferPointer { g in
-                    b.flat.withUnsafeBufferPointer { f in for i in g.indices { g[i] = f[offset + i] } }
-                }
-                offset += p.count
-            }
             var k = 0
             for t in terms.indices {
                 for j in terms[t].indices {

@@ -37,8 +37,9 @@ final class ThreadRanks: @unchecked Sendable {
         let rank: Int
         var size: Int { ranks.size }
         init(_ ranks: ThreadRanks, _ rank: Int) { self.ranks = ranks; self.rank = rank }
-        func allGather(_ local: UnsafeRawBufferPointer, into all: UnsafeMutableRawBufferPointer) {
-            let out = ranks.gather(rank: rank, Array(local))
+        func allGather(_ all: UnsafeMutableRawBufferPointer) {
+            let slot = all.count / size
+            let out = ranks.gather(rank: rank, Array(all[(rank * slot)..<((rank + 1) * slot)]))
             all.copyBytes(from: out)
         }
     }
