@@ -23,6 +23,10 @@ public final class MPIWorld: @unchecked Sendable {
 
     /// Initialises MPI (once per process; collectives from the main thread only).
     public init() throws {
+        // A rank waiting in a collective yields its core instead of spinning on it: ranks train in
+        // lockstep, and on a machine shared with other work a spinning rank takes the time its
+        // partner needs (an explicit OMPI_MCA_mpi_yield_when_idle wins).
+        setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0)
         var provided: Int32 = 0
         let rc = MPI_Init_thread(nil, nil, mtkd_mpi_thread_funneled(), &provided)
         guard rc == mtkd_mpi_success() else { throw MPIError(call: "MPI_Init_thread", code: rc) }
