@@ -13,6 +13,11 @@ import Tensor
 /// penalty. Missing labels drop out of their task's hard loss only. After every epoch the
 /// validation score is measured and the best epoch's weights are kept; at the end the network
 /// holds them.
+///
+/// Data-parallel (`group` of N > 1 ranks), every rank runs this same trainer on the same data
+/// and computes its share of each batch; the ranks combine the shares so that all take the
+/// same steps (see `step`), agree on stopping in the same collective, and check at the end
+/// that they hold the same weights.
 public final class Trainer {
     public let network: MultiTaskNetwork
     public let settings: TrainerSettings
