@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         // XGBoost's C API (Debian's xgboost.pc names a wrong libdir: linked by name in the module map).
         .systemLibrary(name: "CXGBoost", providers: [.apt(["libxgboost-dev"])]),
+        // Open MPI's C API, for data-parallel students under `mpirun` (handles through accessors).
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
 
         // Storage: the Swift face of libhdf5 (deflate chunks through libdeflate). Knows nothing about training.
         .target(name: "HDF5", dependencies: ["CHDF5", "CDeflate"], swiftSettings: optimised),
@@ -43,6 +45,8 @@ let package = Package(
         // Gradient-boosted trees through XGBoost's C API: data matrices, boosters, boosting with
         // early stopping. Never touches files (boosters are saved to and read from bytes).
         .target(name: "GBDT", dependencies: ["CXGBoost", "Tensor"], swiftSettings: optimised),
+        // The ranks `mpirun` started and the collectives mtkd uses. Knows nothing about training.
+        .target(name: "MPI", dependencies: ["CMPI"]),
         // Multi-task networks and their trainer.
         .target(name: "MultiTask", dependencies: ["NN", "Tensor", "Metrics"], swiftSettings: optimised),
         // The schemas of every artifact file, written in one place.
@@ -62,7 +66,7 @@ let package = Package(
         // Model files for use outside mtkd: ONNX (protobuf written directly) and safetensors.
         .target(name: "Export", dependencies: ["Artifacts", "GBDT", "MultiTask", "Tensor"]),
         // The command line: thin.
-        .executableTarget(name: "mtkd", dependencies: ["Pipeline", "Artifacts", "Inspect", "Report", "Predict", "Export",
+        .executableTarget(name: "mtkd", dependencies: ["Pipeline", "Artifacts", "Inspect", "Report", "Predict", "Export", "MPI", "MultiTask",
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // The benchmark command (not a test): mtkd against PyTorch CPU and h5py, side by side.

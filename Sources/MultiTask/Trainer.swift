@@ -13,6 +13,11 @@ import Tensor
 /// penalty. Missing labels drop out of their task's hard loss only. After every epoch the
 /// validation score is measured and the best epoch's weights are kept; at the end the network
 /// holds them.
+///
+/// Data-parallel (`group` of N > 1 ranks), every rank runs this same trainer on the same data
+/// and computes its share of each batch; the ranks combine the shares so that all take the
+/// same steps (see `step`), agree on stopping in the same collective, and check at the end
+/// that they hold the same weights.
 public final class Trainer {
     public let network: MultiTaskNetwork
     public let settings: TrainerSettings
@@ -21,11 +26,19 @@ public final class Trainer {
     private let optimizer: Optimizer
     private var shuffleRNG: RNG
     private var state: TrainerState?
+    /// The ranks training this network together (nil: this process alone).
+    public let group: DataParallelGroup?
+    /// The buffers of the ranks' sums (with `group`).
+    private let rankSum: RankSum?
 
-    public init(network: MultiTaskNetwork, settings: TrainerSettings) {
+    /// - Parameter group: data-parallel ranks; every rank builds the same network and trainer
+    ///   (same seeds and data) and calls `fit` at the same time.
+    public init(network: MultiTaskNetwork, settings: TrainerSettings, group: DataParallelGroup? = nil) {
         precondition(settings.taskWeights.count == network.tasks.count, "one task weight per task")
         self.network = network
         self.settings = settings
+        self.group = group.flatMap { $0.size > 1 ? $0 : nil }
+        rankSum = self.group.map(RankSum.init)
         switch settings.optimizer {
         case .adam: optimizer = Adam(learningRate: settings.learningRate, weightDecay: settings.weightDecay)
         case .sgd: optimizer = SGD(learningRate: settings.learningRate, momentum: settings.momentum, weightDecay: settings.weightDecay)
@@ -115,8 +128,13 @@ public final class Trainer {
                 let block = try single ?? train.block(b)
                 precondition(block.targets.count == tasks.count, "one target per task")
                 for (rows, only) in epochBatches(taskRows: Self.taskRows(block), count: block.count) {
-                    if shouldStop() { throw TrainerError.interrupted(epoch: epoch) }
-                    let (loss, perTask) = step(rows: rows, onlyTask: only, train: block, alpha: alpha, buffers: &buffers, parameters: parameters)
+                    // Data-parallel, the ranks agree on stopping inside the step's collective.
+                    let stop = shouldStop()
+                    if stop && group == nil { throw TrainerError.interrupted(epoch: epoch) }
+                    guard let (loss, perTask) = step(rows: rows, onlyTask: only, train: block, alpha: alpha, buffers: &buffers,
+                                                     parameters: parameters, stop: stop) else {
+                        throw TrainerError.interrupted(epoch: epoch)
+                    }
                     guard loss.isFinite else {
                         throw TrainerError.diverged(epoch: epoch, batch: batches + 1, quantity: "the training loss", value: loss,
                                                     learningRate: settings.learningRate)
@@ -167,7 +185,19 @@ public final class Trainer {
         }
         }
         try Self.load(best, into: parameters)
+        if let rankSum { try Self.checkRanksAgree(parameters, rankSum: rankSum) }
         return TrainingHistory(epochs: history, bestEpoch: bestEpoch, seconds: (clock.now - started).seconds)
+    }
+
+    /// Data-parallel: every rank compares a hash of its final weights with the others' (one
+    /// collective); ranks that disagree (which the design rules out) fail alike, loudly.
+    static func checkRanksAgree(_ parameters: [Parameter], rankSum: RankSum) throws {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for p in parameters {
+            for v in p.value.storage { h = (h ^ UInt64(v.bitPattern)) &* 0x100_0000_01b3 }
+        }
+        let hashes = rankSum.gather(h)
+        if let r = hashes.firstIndex(where: { $0 != hashes[0] }) { throw TrainerError.ranksDisagree(rank: r) }
     }
 
     /// Rows each task can learn from (a label, or a soft target), for per-task batching.
@@ -213,16 +243,36 @@ public final class Trainer {
         }
     }
 
-    /// One optimisation step on `rows`; returns the weighted batch loss and each task's combined loss.
+    /// One term of a task's loss on this rank's rows: its coefficient in the task's loss, the
+    /// mean over this rank's rows and their count, and the count over the whole batch.
+    private struct Term { var coefficient: Double; var mean: Double; var count: Int; var batchCount: Int }
+
+    /// One optimisation step on the batch `rows`; returns the weighted batch loss and each task's
+    /// combined loss, or nil when a rank asked to stop (`stop` on any rank; no update then).
+    ///
+    /// Data-parallel (`group` of more than one rank), this rank computes rows `dataParallelShare`
+    /// of the batch; each loss term's gradient is scaled by (its rows here) / (its rows in the
+    /// batch), so the gradients summed over the ranks are those of the whole batch's means. The
+    /// ranks sum the gradients and the terms' loss sums in rank order; the learned task weights'
+    /// gradients and the network's penalty (functions of the whole batch) are added after that,
+    /// the same on every rank.
     private func step(rows idx: ArraySlice<Int>, onlyTask: Int?, train: LabelledSet, alpha: Float, buffers b: inout StepBuffers,
-                      parameters: [Parameter]) -> (Double, [Double]) {
+                      parameters: [Parameter], stop: Bool) -> (Double, [Double])? {
         let tasks = network.tasks
         let T = settings.temperature
-        train.x.gatherRows(idx, into: &b.x)
+        let ranks = group?.size ?? 1
+        let share = ranks == 1 ? 0..<idx.count : dataParallelShare(count: idx.count, rank: group!.rank, size: ranks)
+        let mine = idx[(idx.startIndex + share.lowerBound)..<(idx.startIndex + share.upperBound)]
+        train.x.gatherRows(mine, into: &b.x)
+        network.random.share = ranks == 1 ? nil : (offset: share.lowerBound, total: idx.count)
         parameters.zeroGrads()
         let outputs = network.forward(b.x, training: true)
-        var batchLoss = 0.0
-        var perTask = [Double](repeating: 0, count: tasks.count)
+        var terms = [[Term]](repeating: [], count: tasks.count)
+        var logVariances = [Double?](repeating: nil, count: tasks.count)
+        /// A term's gradient scale on this rank: `scale` of the batch mean, times this rank's share of its rows.
+        func shareScale(_ scale: Float, mine: Int, batch: Int) -> Float {
+            ranks == 1 || batch == 0 ? scale : scale * Float(mine) / Float(batch)
+        }
         for t in tasks.indices {
             let out = outputs[t]
             b.grads[t].resize(rows: out.rows, cols: out.cols)
@@ -230,47 +280,78 @@ public final class Trainer {
             if let only = onlyTask, only != t { continue }
             // Uncertainty weighting scales the task's gradient by 1 / (2·exp(s_t)).
             let s = logVariance.map { Double($0.value.storage[t]) }
+            logVariances[t] = s
             let w = settings.taskWeights[t] * (s.map { Float(0.5 * exp(-$0)) } ?? 1)
             let target = train.targets[t]
             let hasSoft = target.soft != nil && alpha > 0
             let hardScale = hasSoft ? w * (1 - alpha) : w
-            var taskLoss = 0.0
-            var count = 0
             switch target.labels {
             case .classes(let labels):
                 b.classes.removeAll(keepingCapacity: true)
-                for i in idx { b.classes.append(labels[i]) }
+                for i in mine { b.classes.append(labels[i]) }
                 if hardScale > 0 {
-                    let v = Loss.crossEntropy(logits: out, labels: b.classes[...], scale: hardScale, grad: &b.grads[t], scratch: &b.scratch)
-                    taskLoss += Double(hasSoft ? 1 - alpha : 1) * v.mean
-                    count += v.count
+                    let here = b.classes.lazy.filter { $0 >= 0 }.count
+                    let batch = ranks == 1 ? here : idx.lazy.filter { labels[$0] >= 0 }.count
+                    let v = Loss.crossEntropy(logits: out, labels: b.classes[...], scale: shareScale(hardScale, mine: here, batch: batch),
+                                              grad: &b.grads[t], scratch: &b.scratch)
+                    terms[t].append(Term(coefficient: Double(hasSoft ? 1 - alpha : 1), mean: v.mean, count: v.count, batchCount: batch))
                 }
                 if hasSoft, let soft = target.soft {
-                    soft.gatherRows(idx, into: &b.soft[t])
+                    soft.gatherRows(mine, into: &b.soft[t])
                     let v = Loss.softCrossEntropy(logits: out, targets: b.soft[t], temperature: T,
-                                                  scale: w * alpha * T * T, grad: &b.grads[t], scratch: &b.scratch)
-                    taskLoss += Double(alpha * T * T) * v.mean
-                    count += v.count
+                                                  scale: shareScale(w * alpha * T * T, mine: mine.count, batch: idx.count),
+                                                  grad: &b.grads[t], scratch: &b.scratch)
+                    terms[t].append(Term(coefficient: Double(alpha * T * T), mean: v.mean, count: v.count, batchCount: idx.count))
                 }
             case .values(let values):
                 b.values.removeAll(keepingCapacity: true)
-                for i in idx { b.values.append(values[i]) }
+                for i in mine { b.values.append(values[i]) }
                 if hardScale > 0 {
-                    let v = Loss.meanSquaredError(predictions: out, targets: b.values[...], scale: hardScale, grad: &b.grads[t])
-                    taskLoss += Double(hasSoft ? 1 - alpha : 1) * v.mean
-                    count += v.count
+                    let here = b.values.lazy.filter { !$0.isNaN }.count
+                    let batch = ranks == 1 ? here : idx.lazy.filter { !values[$0].isNaN }.count
+                    let v = Loss.meanSquaredError(predictions: out, targets: b.values[...], scale: shareScale(hardScale, mine: here, batch: batch),
+                                                  grad: &b.grads[t])
+                    terms[t].append(Term(coefficient: Double(hasSoft ? 1 - alpha : 1), mean: v.mean, count: v.count, batchCount: batch))
                 }
                 if hasSoft, let soft = target.soft {
-                    soft.gatherRows(idx, into: &b.soft[t])
-                    let v = Loss.meanSquaredError(predictions: out, targets: b.soft[t].storage[...], scale: w * alpha, grad: &b.grads[t])
-                    taskLoss += Double(alpha) * v.mean
-                    count += v.count
+                    soft.gatherRows(mine, into: &b.soft[t])
+                    let here = b.soft[t].storage.lazy.filter { !$0.isNaN }.count
+                    let batch = ranks == 1 ? here : idx.lazy.filter { !soft.storage[$0].isNaN }.count
+                    let v = Loss.meanSquaredError(predictions: out, targets: b.soft[t].storage[...], scale: shareScale(w * alpha, mine: here, batch: batch),
+                                                  grad: &b.grads[t])
+                    terms[t].append(Term(coefficient: Double(alpha), mean: v.mean, count: v.count, batchCount: batch))
                 }
             }
+        }
+        network.backward(b.grads)
+        network.random.share = nil
+        // Per task and term: the loss as the whole batch's mean.
+        var termLosses: [[Double]] = terms.map { $0.map { $0.mean } }
+        if let rankSum, ranks > 1 {
+            // One collective per step: the gradients, every term's loss sum, and the stop flags.
+            var doubles: [Double] = terms.flatMap { $0.map { (term: Term) -> Double in term.mean * Double(term.count) } }
+            doubles.append(stop ? 1 : 0)
+            rankSum.sumInRankOrder(parameters, &doubles)
+            if doubles.last! > 0 { return nil }
+            var k = 0
+            for t in terms.indices {
+                for j in terms[t].indices {
+                    termLosses[t][j] = terms[t][j].batchCount > 0 ? doubles[k] / Double(terms[t][j].batchCount) : 0
+                    k += 1
+                }
+            }
+        } else if stop {
+            return nil
+        }
+        var batchLoss = 0.0
+        var perTask = [Double](repeating: 0, count: tasks.count)
+        for t in tasks.indices where !terms[t].isEmpty {
+            var taskLoss = 0.0
+            for (term, loss) in zip(terms[t], termLosses[t]) { taskLoss += term.coefficient * loss }
             perTask[t] = taskLoss
             let fixed = Double(settings.taskWeights[t])
-            if let s, let p = logVariance {
-                guard count > 0 else { continue }
+            if let s = logVariances[t], let p = logVariance {
+                guard terms[t].contains(where: { $0.batchCount > 0 }) else { continue }
                 // d/ds [L·exp(-s)/2 + s/2] = -L·exp(-s)/2 + 1/2
                 batchLoss += fixed * (taskLoss * 0.5 * exp(-s) + 0.5 * s)
                 p.grad.storage[t] += Float(fixed * (0.5 - 0.5 * exp(-s) * taskLoss))
@@ -278,7 +359,6 @@ public final class Trainer {
                 batchLoss += fixed * taskLoss
             }
         }
-        network.backward(b.grads)
         batchLoss += network.addPenalty()
         guard batchLoss.isFinite else { return (batchLoss, perTask) }  // the caller stops: no update from a non-finite loss
         optimizer.step(parameters)
@@ -374,6 +454,8 @@ public enum TrainerError: Error, CustomStringConvertible, Equatable {
     case diverged(epoch: Int, batch: Int, quantity: String, value: Double, learningRate: Float)
     /// `shouldStop` asked to stop during `epoch` (1-based), which did not complete.
     case interrupted(epoch: Int)
+    /// Data-parallel ranks ended with different weights (`rank` differs from rank 0).
+    case ranksDisagree(rank: Int)
 
     public var description: String {
         switch self {
@@ -383,6 +465,7 @@ public enum TrainerError: Error, CustomStringConvertible, Equatable {
             return "diverged in epoch \(epoch), batch \(batch): \(quantity) is \(value.isNaN ? "NaN" : "\(value)"); no weights were saved. "
                 + "Lower the learning_rate (now \(lr), e.g. \(lr / 10)) and run again"
         case .interrupted(let epoch): return "interrupted in epoch \(epoch)"
+        case .ranksDisagree(let rank): return "ended with weights on rank \(rank) that differ from rank 0's"
         }
     }
 }

@@ -4,6 +4,11 @@ import Tensor
 /// (and one saved state) fixes every dropout mask.
 public final class RandomSource {
     public var rng: RNG
+    /// Data-parallel training: the layers see rows `offset ..< offset + their rows` of a batch of
+    /// `total` rows. Masks are drawn for the whole batch (as one process would) and the share's
+    /// rows used, so every rank's generator stays in step and a row's mask does not depend on
+    /// how the batch was split. nil: the layers see the whole batch.
+    public var share: (offset: Int, total: Int)?
     public init(_ rng: RNG) { self.rng = rng }
 }
 
@@ -14,6 +19,7 @@ public final class Dropout: Layer {
     private var scaleMask = Matrix.empty  // 0 or 1/(1-p) per element
     private var output = Matrix.empty
     private var dInput = Matrix.empty
+    private var wholeInput = Matrix.empty, wholeMask = Matrix.empty, wholeOutput = Matrix.empty
     private var active = false
 
     public init(probability: Float, random: RandomSource) {
@@ -25,7 +31,23 @@ public final class Dropout: Layer {
     public func forward(_ x: Matrix, training: Bool) -> Matrix {
         active = training && probability > 0
         guard active else { return x }
-        Kernels.dropout(x, probability: probability, rng: &random.rng, mask: &scaleMask, out: &output)
+        guard let share = random.share, share.total != x.rows else {
+            Kernels.dropout(x, probability: probability, rng: &random.rng, mask: &scaleMask, out: &output)
+            return output
+        }
+        // The whole batch's mask (the input's values do not matter for it), then this share's rows.
+        precondition(share.offset + x.rows <= share.total, "share outside the batch")
+        wholeInput.resize(rows: share.total, cols: x.cols)
+        Kernels.dropout(wholeInput, probability: probability, rng: &random.rng, mask: &wholeMask, out: &wholeOutput)
+        scaleMask = wholeMask.rows(share.offset..<(share.offset + x.rows))
+        output.resize(rows: x.rows, cols: x.cols)
+        x.storage.withUnsafeBufferPointer { px in
+            scaleMask.storage.withUnsafeBufferPointer { m in
+                output.storage.withUnsafeMutableBufferPointer { o in
+                    for i in px.indices { o[i] = px[i] * m[i] }
+                }
+            }
+        }
         return output
     }
 

@@ -104,8 +104,9 @@ final class Bench {
     }
 
     /// `mtkd run <pipeline> <arguments>` under /usr/bin/time -v, logged to `<work>/logs/<log>.*`.
-    func runMtkd(_ arguments: [String], pipeline: String? = nil, log name: String) throws -> TimedRun {
-        let command = [mtkd, "run", pipeline ?? self.pipeline] + arguments
+    /// `launcher` goes before mtkd (e.g. `mpirun -np 2`).
+    func runMtkd(_ arguments: [String], pipeline: String? = nil, launcher: [String] = [], log name: String) throws -> TimedRun {
+        let command = launcher + [mtkd, "run", pipeline ?? self.pipeline] + arguments
         log("  $ \(command.map { $0.replacingOccurrences(of: root + "/", with: "") }.joined(separator: " "))")
         let run = try Subprocess.timed(command, in: root, log: path("logs/\(name)"))
         log("    \(Format.number(run.wallSeconds)) s wall, CPU/wall \(String(format: "%.2f", run.cpuOverWall)), "

@@ -9,6 +9,7 @@ struct MTKDBench: ParsableCommand {
     static let measures: [Measure.Type] = [
         TrainingThroughput.self, StepRate.self, SoftTargetCache.self, TeacherJobs.self, EndToEnd.self, PeakMemory.self,
         PredictSpeed.self, DataScaling.self, Distillation.self, RecommendedEndToEnd.self, SlurmOverhead.self,
+        DataParallelSpeed.self,
     ]
 
     static let configuration = CommandConfiguration(
@@ -19,7 +20,8 @@ struct MTKDBench: ParsableCommand {
                       MeasureCommand<SoftTargetCache>.self, MeasureCommand<TeacherJobs>.self,
                       MeasureCommand<EndToEnd>.self, MeasureCommand<PeakMemory>.self, MeasureCommand<PredictSpeed>.self,
                       MeasureCommand<DataScaling>.self, MeasureCommand<Distillation>.self,
-                      MeasureCommand<RecommendedEndToEnd>.self, MeasureCommand<SlurmOverhead>.self, BootstrapSpeed.self],
+                      MeasureCommand<RecommendedEndToEnd>.self, MeasureCommand<SlurmOverhead>.self,
+                      MeasureCommand<DataParallelSpeed>.self, BootstrapSpeed.self],
         defaultSubcommand: RunCommand.self)
 }
 

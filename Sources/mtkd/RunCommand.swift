@@ -12,7 +12,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "OpenBLAS threads for matrix products (1 is deterministic and fastest per core).")
     var threads: Int = 1
 
-    @Option(name: .long, help: "Networks trained at once: teacher members, and independent student stages (use the cores).")
+    @Option(name: .long, help: "Networks trained at once: teacher members, and independent student stages (use the cores). Under mpirun, students train one at a time over the ranks.")
     var jobs: Int = 1
 
     @Flag(name: .long, help: "Run the selected stages even if they are up to date.")
@@ -54,18 +54,31 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        let world = try MPIRun.world()
+        if let world, world.rank != 0 { MPIRun.follower(world, pipeline: pipeline, threads: threads) }
         try CLIError.handle {
-            let spec = try pipeline.load()
-            Interruption.install(artifactsRoot: spec.artifactsDirectory)
-            let options = RunOptions(threads: threads, force: force, from: from, only: only, jobs: jobs,
-                                     executor: try executorSettings(spec.executor))
-            do {
-                try PipelineRunner.validate(options, spec: spec)
-            } catch let e as RunOptionError {
-                throw CLIError.usage(e.message)
-            }
-            try PipelineRunner(spec: spec, console: Console(quiet: quiet), options: options).run()
+            guard let world else { return try runPipeline(ranks: nil) }
+            try MPIRun.driver(world) { try runPipeline(ranks: world) }
         }
+    }
+
+    /// Runs the pipeline in this process; `ranks`: under mpirun, rank 0's group.
+    private func runPipeline(ranks: RankGroup?) throws {
+        let spec = try pipeline.load()
+        Interruption.install(artifactsRoot: spec.artifactsDirectory)
+        let options = RunOptions(threads: threads, force: force, from: from, only: only, jobs: jobs,
+                                 executor: try executorSettings(spec.executor))
+        if ranks != nil, options.executor?.kind == .slurm {
+            throw CLIError.usage("--executor slurm submits units from one driver; run it outside mpirun")
+        }
+        do {
+            try PipelineRunner.validate(options, spec: spec)
+        } catch let e as RunOptionError {
+            throw CLIError.usage(e.message)
+        }
+        let runner = PipelineRunner(spec: spec, console: Console(quiet: quiet), options: options)
+        runner.ranks = ranks
+        try runner.run()
     }
 
     /// The file's `executor:` with the command line's options over it; Slurm options without Slurm are bad usage.

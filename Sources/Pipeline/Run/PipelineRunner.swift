@@ -70,6 +70,8 @@ public final class PipelineRunner {
     public let console: Console
     public let options: RunOptions
     private let hasher = FileHasher()
+    /// Under `mpirun -np N` (N > 1), on rank 0: the ranks that train each student with it.
+    public var ranks: RankGroup?
 
     public init(spec: PipelineSpec, console: Console, options: RunOptions = RunOptions()) {
         self.spec = spec
@@ -191,7 +193,8 @@ public final class PipelineRunner {
         while index < definitions.count {
             // Student stages depend only on upstream stages, so a run of them can train at once.
             var group = [definitions[index]]
-            if case .student = definitions[index].name, options.jobs > 1 || slurm != nil {
+            // (Not under mpirun: there the ranks train one network at a time together.)
+            if case .student = definitions[index].name, options.jobs > 1 || slurm != nil, ranks == nil {
                 while index + group.count < definitions.count, case .student = definitions[index + group.count].name {
                     group.append(definitions[index + group.count])
                 }
@@ -315,7 +318,8 @@ public final class PipelineRunner {
         do {
             let inputs = try checker.inputHashes(d)
             let fingerprint = Fingerprint.of(stage: name, params: d.params, inputs: inputs)
-            let context = StageContext(spec: spec, layout: layout, console: console, timings: networks)
+            var context = StageContext(spec: spec, layout: layout, console: console, timings: networks)
+            context.ranks = ranks
             // An existing output is trusted for reuse only if it is what the lock recorded
             // (or the stage never completed, e.g. it was killed after writing some of its files).
             let work = UnitWork(context: context, definition: d, inputs: inputs, force: forced,

@@ -23,6 +23,11 @@ struct CheckpointedTraining {
     let finishedIsTrusted: Bool
     /// Stored in the finished file, so that it predicts on its own.
     var preprocessing: Preprocessing? = nil
+    /// Data-parallel ranks training this network with this process (rank 0), or nil.
+    var group: RankGroup? = nil
+    /// Called just before training starts, with whether it resumes from the checkpoint (rank 0
+    /// tells the other ranks here what to train).
+    var beforeFit: ((Bool) -> Void)? = nil
 
     enum Outcome { case trained(TrainingHistory), reused }
 
@@ -34,13 +39,15 @@ struct CheckpointedTraining {
         } else if finishedIsTrusted, try existingFingerprint(finalPath) == fingerprint {
             return .reused
         }
-        let trainer = Trainer(network: network, settings: settings)
+        let trainer = Trainer(network: network, settings: settings, group: group)
+        var resumed = false
         if !force, fm.fileExists(atPath: checkpointPath) {
             do {
                 // Verified (seal, then checksum) before anything of it is used.
                 let (model, state) = try CheckpointFile.read(from: checkpointPath)
                 if model.fingerprint == fingerprint {  // else: left by other settings, overwritten as training goes
                     try trainer.restore(state)
+                    resumed = true
                     context.console.info("  \(name): resuming from its checkpoint at epoch \(state.epoch + 1)/\(settings.epochs)")
                 }
             } catch {
@@ -53,6 +60,7 @@ struct CheckpointedTraining {
         let template = ModelFile(role: role, name: name, network: network, seed: seed,
                                  history: TrainingHistory(epochs: [], bestEpoch: 0, seconds: 0), fingerprint: fingerprint)
         let history: TrainingHistory
+        beforeFit?(resumed)
         do {
             history = try trainer.fit(train: train, validation: validation, shouldStop: { Interruption.requested }) { record, state in
                 progress(record)
@@ -63,6 +71,14 @@ struct CheckpointedTraining {
         } catch let e as TrainerError {
             if case .interrupted = e { throw e }  // the runner says where the next run resumes
             throw NetworkFailure(network: "\(role) \(name)", reason: e.description)
+        } catch {
+            // Not agreed by the ranks (a checkpoint that cannot be written, say): the others
+            // would wait for this rank in the next step forever.
+            if let group {
+                FileHandle.standardError.write(Data("mtkd: \(role) \(name): \(Self.describe(error)); ending every rank\n".utf8))
+                group.abort(1)
+            }
+            throw error
         }
         var model = ModelFile(role: role, name: name, network: network, seed: seed, history: history, fingerprint: fingerprint,
                               taskLogVariance: trainer.logVariance?.value.storage)

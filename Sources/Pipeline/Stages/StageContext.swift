@@ -10,6 +10,8 @@ public struct StageContext {
     public let layout: ArtifactLayout
     public let console: Console
     public let timings: NetworkTimings
+    /// Under `mpirun -np N` (N > 1): the ranks that train each student together (nil: this process alone).
+    public var ranks: RankGroup?
 
     public init(spec: PipelineSpec, layout: ArtifactLayout, console: Console, timings: NetworkTimings = NetworkTimings()) {
         self.spec = spec; self.layout = layout; self.console = console; self.timings = timings

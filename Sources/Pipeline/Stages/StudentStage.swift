@@ -43,33 +43,45 @@ public struct StudentStage {
         return zip(fixed, inverse).map { Float($0 * $1 / mean) }
     }
 
-    /// What every replicate of the student learns from (read once per stage, or once per unit).
-    struct ReplicateInputs {
-        let blueprint: NetworkBlueprint
-        let taskWeights: [Float]
-        let temperature: Double
-        let train: RowBlocks
-        let validation: SplitBlocks
-        let names: [String]
-        let preprocessing: Preprocessing
+    /// What every replicate of the student learns from: rows, targets and the network's shape.
+    struct Inputs {
+        var train: RowBlocks
+        var validation: SplitBlocks
+        var names: [String]
+        var blueprint: NetworkBlueprint
+        var taskWeights: [Float]
+        var temperature: Double
+        var combine: EnsembleCombine
+        var preprocessing: Preprocessing
     }
 
-    /// Trains the student's replicates, `jobs` at a time: each is the unit `students/<variant>/replicate-<k>`.
+    /// Trains the student's replicates, `jobs` at a time.
     public func run(dataset: PreparedDataset, jobs: Int = 1) throws {
-        let inputs = try replicateInputs(dataset: dataset)
-        try WorkerPool.run(count: student.replicates, jobs: jobs) { k in
-            try trainReplicate(k, inputs)
+        let inputs = try self.inputs(dataset: dataset)
+        let (combine, temperature, names) = (inputs.combine.rawValue, inputs.temperature, inputs.names)
+        let weights = zip(names, inputs.taskWeights).map { "\($0) \(Format.fixed(Double($1), 2))" }.joined(separator: ", ")
+        context.console.info("  \(student.architecture.rawValue), \(student.distill == .soft ? "distilling (α \(student.alphaSchedule == .linear ? "1 → 0" : "\(student.alpha)"), T \(temperature), \(combine))" : "hard labels only"), task weights \(student.taskWeighting.rawValue): \(weights); \(student.batching.rawValue) batches; \(student.replicates) replicate\(student.replicates == 1 ? "" : "s")")
+        if let ranks = context.ranks {
+            context.console.info("  data-parallel over \(ranks.size) MPI ranks: each computes 1/\(ranks.size) of every batch")
+        }
+        // Replicates are independent units: each has its own seed, checkpoint and file. Data-parallel
+        // ranks train one network at a time together.
+        try WorkerPool.run(count: student.replicates, jobs: context.ranks == nil ? jobs : 1) { k in
+            try trainReplicate(k, inputs: inputs)
         }
     }
 
     /// Trains (or reuses) replicate `k` alone: the body of the unit `students/<variant>/replicate-<k>`.
     func runReplicate(_ k: Int, dataset: PreparedDataset) throws {
-        try trainReplicate(k, try replicateInputs(dataset: dataset))
+        try trainReplicate(k, inputs: try inputs(dataset: dataset))
     }
 
-    /// The fingerprint of replicate `k`, stored in its checkpoint and file.
+    /// The fingerprint of replicate `k`, stored in its checkpoint and file. Data-parallel results
+    /// differ from one rank's in the last bits: the number of ranks is part of what a replicate's
+    /// file and checkpoint are (never resumed across rank counts).
     func replicateFingerprint(_ k: Int) -> String {
-        Fingerprint.of(text: "\(fingerprint)\nreplicate \(k)\nseed \(Seeds.student(context.spec, replicate: k))")
+        let ranks = context.ranks.map { "\nranks \($0.size)" } ?? ""
+        return Fingerprint.of(text: "\(fingerprint)\nreplicate \(k)\nseed \(Seeds.student(context.spec, replicate: k))\(ranks)")
     }
 
     /// Whether replicate `k`'s file is what a run would write now: a run reuses it without training.
@@ -79,9 +91,8 @@ public struct StudentStage {
         return (try? ModelFile.fingerprint(at: path)) == .some(replicateFingerprint(k))
     }
 
-    /// The training and validation rows with the teachers' targets at this student's T, the
-    /// network's blueprint and task weights.
-    func replicateInputs(dataset: PreparedDataset) throws -> ReplicateInputs {
+    /// The rows, targets and network shape of this student (reads the dataset, soft targets, transfer rows).
+    func inputs(dataset: PreparedDataset) throws -> Inputs {
         let spec = context.spec
         let all = Array(dataset.tasks.indices)
         let temperature = student.temperature ?? spec.softTargets.temperature
@@ -130,41 +141,65 @@ public struct StudentStage {
         let names = dataset.tasks.map(\.name)
         let blueprint = Self.blueprint(student, inputs: dataset.features.count, tasks: dataset.tasks.map(\.head))
         let taskWeights = Self.taskWeights(student, tasks: dataset.tasks, train: train)
-        let weights = zip(names, taskWeights).map { "\($0) \(Format.fixed(Double($1), 2))" }.joined(separator: ", ")
-        context.console.info("  \(student.architecture.rawValue), \(student.distill == .soft ? "distilling (α \(student.alphaSchedule == .linear ? "1 → 0" : "\(student.alpha)"), T \(temperature), \(combine.rawValue))" : "hard labels only"), task weights \(student.taskWeighting.rawValue): \(weights); \(student.batching.rawValue) batches; \(student.replicates) replicate\(student.replicates == 1 ? "" : "s")")
-        // Replicates are independent units: each has its own seed, checkpoint and file.
-        return ReplicateInputs(blueprint: blueprint, taskWeights: taskWeights, temperature: temperature, train: learnFrom,
-                               validation: val, names: names,
-                               preprocessing: Preprocessing(spec: spec, dataset: dataset, taskIndices: all))
+        let preprocessing = Preprocessing(spec: spec, dataset: dataset, taskIndices: all)
+        return Inputs(train: learnFrom, validation: val, names: names, blueprint: blueprint, taskWeights: taskWeights,
+                      temperature: temperature, combine: combine, preprocessing: preprocessing)
     }
 
     /// Trains (or reuses) replicate `k`: the seed shared by replicate k of every student.
-    func trainReplicate(_ k: Int, _ inputs: ReplicateInputs) throws {
-        let spec = context.spec
-        let (blueprint, taskWeights, temperature, train) = (inputs.blueprint, inputs.taskWeights, inputs.temperature, inputs.train)
-        let (validation, names, preprocessing) = (inputs.validation, inputs.names, inputs.preprocessing)
-        let seed = Seeds.student(spec, replicate: k)
-        let net = try NetworkFactory.make(blueprint, seed: seed)
-        var settings = student.training.trainerSettings(alpha: student.alpha, temperature: temperature,
-                                                        taskWeights: taskWeights, seed: seed, rows: train.count)
-        settings.alphaSchedule = student.alphaSchedule == .linear ? .linear : .constant
-        settings.weighting = student.taskWeighting == .uncertainty ? .uncertainty : .fixed
-        settings.batching = student.batching == .perTask ? .perTask(temperature: student.samplingTemperature) : .mixed
+    func trainReplicate(_ k: Int, inputs: Inputs) throws {
+        let (net, settings, seed) = try network(replicate: k, inputs: inputs)
+        let names = inputs.names
         let name = ArtifactLayout.replicateName(student.name, k)
         let finalPath = context.layout.student(student.name, replicate: k)
-        let training = CheckpointedTraining(
+        var training = CheckpointedTraining(
             context: context, role: "student", name: name, seed: seed,
             fingerprint: replicateFingerprint(k),
             checkpointPath: context.layout.studentCheckpoint(student.name, replicate: k), finalPath: finalPath,
-            force: force, finishedIsTrusted: isTrusted(finalPath), preprocessing: preprocessing)
+            force: force, finishedIsTrusted: isTrusted(finalPath), preprocessing: inputs.preprocessing)
+        if let group = context.ranks {
+            training.group = group
+            training.beforeFit = { resume in RankCommand.train(student: student.name, replicate: k, resume: resume).send(group) }
+        }
         let started = ContinuousClock.now
-        let outcome = try training.run(network: net, settings: settings, train: train, validation: validation) { record in
+        let outcome = try training.run(network: net, settings: settings, train: inputs.train, validation: inputs.validation) { record in
             let metrics = zip(names, record.validationMetrics).map { "\($0) \(Format.fixed($1, 3))" }.joined(separator: " ")
             context.console.progress("  \(name)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val loss \(Format.fixed(record.validationLoss))  \(metrics)  \(Format.count(record.examplesPerSecond)) ex/s",
                                      epoch: record.epoch, epochs: settings.epochs, started: started)
         }
         training.announce(outcome, label: name, parameters: net.parameterCount, epochs: settings.epochs) {
             "val loss \(Format.fixed($0.validationLoss)), val score \(Format.fixed($0.validationScore))"
+        }
+    }
+
+    /// Replicate `k`'s network (initialised from its seed) and trainer settings.
+    func network(replicate k: Int, inputs: Inputs) throws -> (MultiTaskNetwork, TrainerSettings, UInt64) {
+        let seed = Seeds.student(context.spec, replicate: k)
+        let net = try NetworkFactory.make(inputs.blueprint, seed: seed)
+        var settings = student.training.trainerSettings(alpha: student.alpha, temperature: inputs.temperature,
+                                                        taskWeights: inputs.taskWeights, seed: seed, rows: inputs.train.count)
+        settings.alphaSchedule = student.alphaSchedule == .linear ? .linear : .constant
+        settings.weighting = student.taskWeighting == .uncertainty ? .uncertainty : .fixed
+        settings.batching = student.batching == .perTask ? .perTask(temperature: student.samplingTemperature) : .mixed
+        return (net, settings, seed)
+    }
+
+    /// A rank other than 0: trains replicate `k` with rank 0 (which decided whether it resumes
+    /// from its checkpoint), taking the same steps, and writes nothing. A stop or divergence is
+    /// agreed by every rank in the same step; rank 0 reports it.
+    func follow(replicate k: Int, resume: Bool, dataset: PreparedDataset) throws {
+        guard let group = context.ranks else { preconditionFailure("follow without ranks") }
+        let inputs = try self.inputs(dataset: dataset)
+        let (net, settings, _) = try network(replicate: k, inputs: inputs)
+        let trainer = Trainer(network: net, settings: settings, group: group)
+        if resume {
+            let (_, state) = try CheckpointFile.read(from: context.layout.studentCheckpoint(student.name, replicate: k))
+            try trainer.restore(state)
+        }
+        do {
+            _ = try trainer.fit(train: inputs.train, validation: inputs.validation, shouldStop: { Interruption.requested })
+        } catch is TrainerError {
+            // Interrupted or diverged: every rank saw it at the same step.
         }
     }
 }
