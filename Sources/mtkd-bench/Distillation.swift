@@ -181,7 +181,7 @@ enum Distillation: Measure {
         out.append("|---|---:|---:|---:|---:|---:|---:|")
         for (kind, r) in results {
             let t = r.teacherExamplesPerSecond, s = r.examplesPerSecond(recommended)
-            out.append("| \(kind.rawValue) | \(Format.number(r.ensembleParameters)) | \(r.parameters("\(recommended)/replicate-0").map(Format.number) ?? "—") | "
+            out.append("| \(kind.rawValue) | \(Format.number(r.ensembleParameters)) | \(r.parameters(recommended).map(Format.number) ?? "—") | "
                 + "\(t.map(Format.number) ?? "—") | \(s.map(Format.number) ?? "—") | \(t.flatMap { t in s.map { Format.ratio($0 / t) } } ?? "—") | "
                 + "\(Format.number(r.run.wallSeconds)) |")
         }
@@ -189,7 +189,7 @@ enum Distillation: Measure {
         out.append("Students: mean over \(first.comparison(recommended)?["replicates"]?.double.map { Int($0) } ?? 0) replicates with the 95% t-interval; "
             + "differences paired over replicates (replicate k of every student shares a seed); gap recovered = (student − baseline) / "
             + "(ensemble − baseline) with Fieller's interval, or n/a when the ensemble does not beat the baseline beyond noise. "
-            + "Parameters of trees: their nodes. Examples/s: evaluate's prediction pass on the test split, one thread.")
+            + "Parameters of trees: their nodes. Examples/s: evaluate's prediction pass on the test split, one thread per model, two models at once (`--jobs 2`): compare them within a run, on a quiet machine.")
         out.append("")
         return out
     }
