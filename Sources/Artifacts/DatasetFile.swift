@@ -102,7 +102,10 @@ public final class SplitRows: @unchecked Sendable {
     }
 
     /// Rows `range` as a (range.count, F) matrix, from the block cache when it holds them.
-    public func read(_ range: Range<Int>) throws -> Matrix {
+    /// - Parameter cached: false for a block read once (a single pass): it neither comes from nor
+    ///   goes into the block cache, which then keeps what later passes read again.
+    public func read(_ range: Range<Int>, cached: Bool = true) throws -> Matrix {
+        guard cached else { return Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self)) }
         let key = BlockCache.Key(path: path, split: split, start: range.lowerBound, end: range.upperBound)
         if let hit = BlockCache.shared.get(key) { return hit }
         let m = Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self))

@@ -50,6 +50,47 @@ public struct SoftTargetsFile: Sendable {
     public func task(_ name: String) -> TaskSoftTargets? { tasks.first { $0.task == name } }
 
     public func write(to path: String) throws {
+        let shapes = tasks.map {
+            TaskShape(task: $0.task, kind: $0.kind, members: $0.memberOutputs.count, rows: $0.targets.rows,
+                      validationRows: $0.validationMemberOutputs.first?.rows, outputs: $0.targets.cols,
+                      memberValidation: $0.memberValidation)
+        }
+        try Self.write(to: path, temperature: temperature, combine: combine, tasks: shapes) { t, member, validation, rows in
+            let task = tasks[t]
+            let m = member.map { validation ? task.validationMemberOutputs[$0] : task.memberOutputs[$0] } ?? task.targets
+            return Array(m.storage[(rows.lowerBound * m.cols)..<(rows.upperBound * m.cols)])
+        }
+    }
+
+    /// One task of a file written block by block (`write(to:temperature:combine:tasks:rows:)`):
+    /// its sizes, without the arrays.
+    public struct TaskShape: Sendable {
+        public var task: String
+        public var kind: TaskHead.Kind
+        public var members: Int
+        /// Training rows N and validation rows (nil: no validation outputs stored).
+        public var rows: Int
+        public var validationRows: Int?
+        /// C: classes, or 1 for regression.
+        public var outputs: Int
+        public var memberValidation: [Double]
+        public init(task: String, kind: TaskHead.Kind, members: Int, rows: Int, validationRows: Int?, outputs: Int,
+                    memberValidation: [Double]) {
+            self.task = task; self.kind = kind; self.members = members; self.rows = rows
+            self.validationRows = validationRows; self.outputs = outputs; self.memberValidation = memberValidation
+        }
+    }
+
+    /// Writes the file atomically to `path`, asking `rows` for each array a block of rows at a
+    /// time, so that no member's outputs have to exist in memory whole. The bytes are those
+    /// `write(to:)` writes for the same values: the same datasets, created in the same order, their
+    /// chunks stored in the same order (pieces of whole chunks, member by member).
+    /// - Parameters:
+    ///   - rows: `(task, member, validation, rows)` → that member's outputs (rows.count × C) on the
+    ///     training (`validation` false) or validation split; `(task, nil, false, rows)` → the ensemble's targets.
+    ///   - blockRows: rows asked for at a time, about (rounded down to whole chunks).
+    public static func write(to path: String, temperature: Double, combine: String, tasks: [TaskShape], blockRows: Int = 131_072,
+                             rows: (_ task: Int, _ member: Int?, _ validation: Bool, _ rows: Range<Int>) throws -> [Float]) throws {
         try AtomicWrite.write(to: path) { temp in
             let file = try H5File.create(temp)
             let root = file.root
@@ -58,25 +99,40 @@ public struct SoftTargetsFile: Sendable {
             try root.attributes.set("temperature", .double(temperature))
             try root.attributes.set("combine", .string(combine))
             try root.attributes.set("tasks", .strings(tasks.map(\.task)))
-            for t in tasks {
+            for (index, t) in tasks.enumerated() {
                 let g = try root.createGroup(t.task)
-                let k = t.memberOutputs.count
-                let n = t.targets.rows, c = t.targets.cols
+                let (k, n, c) = (t.members, t.rows, t.outputs)
                 try g.attributes.set("kind", .string(t.kind.rawValue))
                 try g.attributes.set("members", .int(Int64(k)))
                 try g.attributes.set("member_validation", .doubles(t.memberValidation))
+                /// Rows `0..<n` in pieces of whole chunks of `chunkRows` rows.
+                func pieces(_ n: Int, chunkRows: Int, _ body: (Range<Int>) throws -> Void) rethrows {
+                    let step = max(1, blockRows / chunkRows) * chunkRows
+                    var start = 0
+                    while start < n {
+                        try body(start..<min(start + step, n))
+                        start += step
+                    }
+                }
                 let chunkRows = max(1, min(max(n, 1), 65_536 / max(c, 1)))
                 let (membersName, targetName) = t.kind == .classification ? ("logits", "probs") : ("predictions", "mean")
-                let members = try g.write(t.memberOutputs.flatMap(\.storage), shape: [k, n, c], to: membersName,
-                                          chunks: [1, chunkRows, c], compression: .shuffleDeflate)
-                let targets = try g.write(t.targets.storage, shape: [n, c], to: targetName, chunks: [chunkRows, c], compression: .shuffleDeflate)
-                if let first = t.validationMemberOutputs.first {
-                    let nv = first.rows
-                    try g.write(t.validationMemberOutputs.flatMap(\.storage), shape: [k, nv, c], to: "val_" + membersName,
-                                chunks: [1, max(1, min(max(nv, 1), 65_536 / max(c, 1))), c], compression: .shuffleDeflate)
-                        .attributes.set("description", .string("every member's outputs on the validation split (member, validation row, class), as \(membersName)"))
+                let members = try g.createDataset(membersName, type: .float32, shape: [k, n, c], chunks: [1, chunkRows, c],
+                                                  compression: .shuffleDeflate)
+                for m in 0..<k {
+                    try pieces(n, chunkRows: chunkRows) { r in try members.writeRows(r, ofPlane: m, try rows(index, m, false, r)) }
                 }
-                // What the arrays hold, where a reader of the file alone can see it.
+                let targets = try g.createDataset(targetName, type: .float32, shape: [n, c], chunks: [chunkRows, c],
+                                                  compression: .shuffleDeflate)
+                try pieces(n, chunkRows: chunkRows) { r in try targets.writeRows(r, try rows(index, nil, false, r)) }
+                if let nv = t.validationRows {
+                    let chunkRows = max(1, min(max(nv, 1), 65_536 / max(c, 1)))
+                    let val = try g.createDataset("val_" + membersName, type: .float32, shape: [k, nv, c], chunks: [1, chunkRows, c],
+                                                  compression: .shuffleDeflate)
+                    for m in 0..<k {
+                        try pieces(nv, chunkRows: chunkRows) { r in try val.writeRows(r, ofPlane: m, try rows(index, m, true, r)) }
+                    }
+                    try val.attributes.set("description", .string("every member's outputs on the validation split (member, validation row, class), as \(membersName)"))
+                }
                 if t.kind == .classification {
                     try members.attributes.set("description", .string("every member's logits (member, training row, class) at temperature 1; softmax(logits / T) gives the member's targets at T"))
                     try targets.attributes.set("description", .string("the ensemble's class probabilities (training row, class) at temperature \(temperature), members combined by \(combine)"))
