@@ -108,7 +108,12 @@ public final class SplitRows: @unchecked Sendable {
         guard cached else { return Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self)) }
         let key = BlockCache.Key(path: path, split: split, start: range.lowerBound, end: range.upperBound)
         if let hit = BlockCache.shared.get(key) { return hit }
+        if let set = try DecodedSpill.shared.get(path: path, split: split, rows: range, cols: cols) {
+            BlockCache.shared.put(key, set)
+            return set
+        }
         let m = Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self))
+        DecodedSpill.shared.put(path: path, split: split, rows: range, m)
         BlockCache.shared.put(key, m)
         return m
     }
@@ -230,6 +235,7 @@ public struct PreparedDataset: Sendable {
     public static func write(to path: String, source: String, seed: UInt64, features: [FeatureInfo], tasks: [TaskInfo],
                              splitRows: [(name: String, rows: Int)], blockRows: Int = 16_384, rows: DatasetRows) throws {
         BlockCache.shared.invalidate(path: path)
+        DecodedSpill.shared.invalidate(path: path)
         try AtomicWrite.write(to: path) { temp in
             let file = try H5File.create(temp)
             let root = file.root
