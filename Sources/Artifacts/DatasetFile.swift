@@ -119,9 +119,10 @@ public final class SplitRows: @unchecked Sendable {
     }
 }
 
-/// Decoded feature blocks kept across epochs and networks, up to a byte budget (least recently
-/// used out first): a split that fits is inflated once per run, a larger one streams, so memory
-/// stays bounded however large the data. Entries are immutable values; a file rewritten by a
+/// Decoded feature blocks kept in memory across epochs and networks, up to a byte budget (least
+/// recently used out first). Off by default: `DecodedSpill` already gives a block read again back
+/// without inflating it, at any size, from the page cache rather than the process's memory; a
+/// budget (`MTKD_BLOCK_CACHE_MB`) saves the copy back, for memory that grows with the data. Entries are immutable values; a file rewritten by a
 /// later stage is a different key only if its path differs, so `invalidate(path:)` is called
 /// whenever a dataset file is written.
 public final class BlockCache: @unchecked Sendable {
@@ -129,7 +130,7 @@ public final class BlockCache: @unchecked Sendable {
 
     public static let shared = BlockCache()
 
-    /// Bytes of decoded features kept at most (default 512 MiB; `MTKD_BLOCK_CACHE_MB` overrides).
+    /// Bytes of decoded features kept at most (default 0; `MTKD_BLOCK_CACHE_MB` sets it in MiB).
     public var budget: Int
     private let lock = NSLock()
     private var entries: [Key: (matrix: Matrix, used: UInt64)] = [:]
@@ -137,7 +138,7 @@ public final class BlockCache: @unchecked Sendable {
     private var clock: UInt64 = 0
 
     init() {
-        let mb = ProcessInfo.processInfo.environment["MTKD_BLOCK_CACHE_MB"].flatMap(Int.init) ?? 512
+        let mb = ProcessInfo.processInfo.environment["MTKD_BLOCK_CACHE_MB"].flatMap(Int.init) ?? 0
         budget = max(0, mb) << 20
     }
 

@@ -145,6 +145,41 @@ public struct SoftTargetsFile: Sendable {
         }
     }
 
+    /// The ensemble targets of task `task` rebuilt from its members' stored outputs, a block of
+    /// rows at a time, so that the members' outputs are never in memory whole: `combine` turns the
+    /// members' outputs on a block (each (rows, C)) into the block's targets, row by row. Nil when
+    /// the file has no such task (or, for `validation`, no validation outputs).
+    /// - Returns: (N, C) targets, N the training (or validation) rows.
+    public static func combinedTargets(from path: String, task: String, validation: Bool, blockRows: Int = 131_072,
+                                       combine: ([Matrix]) -> Matrix) throws -> Matrix? {
+        let file = try H5File.open(path)
+        let root = file.root
+        try ArtifactHeader.check(root, format: format, path: path)
+        guard try root.attributes.strings("tasks").contains(task) else { return nil }
+        let g = try root.group(task)
+        let kind = try g.attributes.string("kind")
+        let name = (validation ? "val_" : "") + (kind == TaskHead.Kind.classification.rawValue ? "logits" : "predictions")
+        guard g.contains(name) else { return nil }
+        let d = try g.dataset(name)
+        guard d.shape.count == 3, d.shape[0] > 0 else {
+            throw ArtifactError(path: path, "/\(task)/\(name) has shape \(d.shape), expected (K, N, C)")
+        }
+        let (k, n, c) = (d.shape[0], d.shape[1], d.shape[2])
+        // Blocks of whole chunks: each chunk is inflated once.
+        let chunkRows = d.chunkShape.map { $0[1] } ?? 1
+        let step = max(1, blockRows / max(chunkRows, 1)) * max(chunkRows, 1)
+        var out = Matrix(rows: n, cols: c)
+        var start = 0
+        while start < n {
+            let r = start..<min(start + step, n)
+            let members = try (0..<k).map { Matrix(rows: r.count, cols: c, storage: try d.readRows(r, ofPlane: $0, as: Float.self)) }
+            let block = combine(members)
+            out.storage.replaceSubrange((r.lowerBound * c)..<(r.upperBound * c), with: block.storage)
+            start = r.upperBound
+        }
+        return out
+    }
+
     public static func read(from path: String) throws -> SoftTargetsFile {
         let file = try H5File.open(path)
         let root = file.root

@@ -217,6 +217,32 @@ public final class H5Dataset {
         }
     }
 
+    /// Reads rows `rows` of dimension 1 in plane `plane` of dimension 0 (all of the further
+    /// dimensions), row-major, through HDF5: e.g. member k's outputs for a block of rows of a
+    /// (K, N, C) array.
+    public func readRows<T: H5Scalar>(_ rows: Range<Int>, ofPlane plane: Int, as type: T.Type = T.self) throws -> [T] {
+        try H5Library.sync {
+            let operation = "read dataset rows of a plane"
+            try checkNumeric(T.self, operation)
+            guard shape.count >= 2, plane >= 0, plane < shape[0], rows.lowerBound >= 0, rows.upperBound <= shape[1] else {
+                throw H5Error(operation: operation, path: errorPath,
+                              message: "plane \(plane), rows \(rows.lowerBound)..<\(rows.upperBound) are outside the shape \(shape)")
+            }
+            let rest = shape.dropFirst(2)
+            return try readValues(count: rows.count * rest.reduce(1, *)) { memoryType, buffer in
+                if rows.isEmpty { return }
+                let start = [hsize_t(plane), hsize_t(rows.lowerBound)] + rest.map { _ in hsize_t(0) }
+                let counts = [hsize_t(1), hsize_t(rows.count)] + rest.map { hsize_t($0) }
+                let fileSpace = try H5Library.check(H5Dget_space(id), operation, errorPath)
+                defer { H5Sclose(fileSpace) }
+                try H5Library.check(H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, counts, nil), operation, errorPath)
+                let memorySpace = try H5Library.check(H5Screate_simple(Int32(counts.count), counts, nil), operation, errorPath)
+                defer { H5Sclose(memorySpace) }
+                try H5Library.check(H5Dread(id, memoryType, memorySpace, fileSpace, mtkd_h5p_default(), buffer), operation, errorPath)
+            }
+        }
+    }
+
     /// Writes rows `rows` of dimension 1 in plane `plane` of dimension 0 (all of the further
     /// dimensions) from `values`, row-major: e.g. member k's outputs for some rows of a (K, N, C)
     /// array, one block at a time.

@@ -60,6 +60,37 @@ import Testing
         }
     }
 
+    /// A student's targets rebuilt from the members' outputs a block at a time are those rebuilt
+    /// from the whole arrays, at any T and combination.
+    @Test(arguments: cases)
+    func targetsCombinedBlockByBlockAreThoseOfTheWholeArrays(_ name: String) throws {
+        try withPipeline(name) { spec in
+            let layout = ArtifactLayout(root: spec.artifactsDirectory)
+            let dataset = try PreparedDataset.read(from: layout.dataset, features: false)
+            try SoftTargetsStage(context: StageContext(spec: spec, layout: layout, console: Console(capture: true))).run(dataset: dataset)
+            let whole = try SoftTargetsFile.read(from: layout.softTargets)
+            for task in whole.tasks {
+                let info = dataset.tasks[dataset.taskIndex(task.task)!]
+                for (combine, temperature) in [(EnsembleCombine.meanProbs, Float(1)), (.meanLogits, 4)] {
+                    func targets(_ m: [Matrix]) -> Matrix {
+                        info.standardised(info.kind == .classification
+                            ? Ensemble.probabilities(memberLogits: m, combine: combine, temperature: temperature) : Ensemble.meanPrediction(m))
+                    }
+                    for blockRows in [131_072, 7] {
+                        for validation in [false, true] {
+                            let got = try #require(try SoftTargetsFile.combinedTargets(from: layout.softTargets, task: task.task, validation: validation,
+                                                                                       blockRows: blockRows, combine: targets))
+                            let expected = targets(validation ? task.validationMemberOutputs : task.memberOutputs)
+                            #expect(got.storage.map(\.bitPattern) == expected.storage.map(\.bitPattern) && got.rows == expected.rows,
+                                    "\(task.task) \(combine) T \(temperature), blocks of \(blockRows), validation \(validation)")
+                        }
+                    }
+                }
+            }
+            #expect(try SoftTargetsFile.combinedTargets(from: layout.softTargets, task: "no-such-task", validation: false) { $0[0] } == nil)
+        }
+    }
+
     // MARK: - Support
 
     /// Runs `name`'s pipeline through its teachers (and students when asked) in a temporary folder.
