@@ -69,14 +69,19 @@ public struct SplitData: Sendable {
     public var x: Matrix
     /// Per task (in task order): class indices (−1 missing) or raw regression values (NaN missing).
     public var labels: [TaskTargets.Labels]
-    /// Index of each row among the source file's data rows (0-based), for tracing back.
+    /// Index of each row among the source file's data rows (0-based), for tracing back (empty
+    /// when read without features: stages do not need it).
     public var sourceRows: [Int32]
+    /// Rows of the split (also when `x` and `sourceRows` were not loaded).
+    public let rowCount: Int
     public init(name: String, x: Matrix, labels: [TaskTargets.Labels], sourceRows: [Int32]) {
-        self.name = name; self.x = x; self.labels = labels; self.sourceRows = sourceRows
+        self.name = name; self.x = x; self.labels = labels; self.sourceRows = sourceRows; self.rowCount = sourceRows.count
     }
 
-    /// Rows of the split (also when `x` was not loaded).
-    public var rowCount: Int { sourceRows.count }
+    /// A split read without its features and source rows.
+    init(name: String, rowCount: Int, labels: [TaskTargets.Labels]) {
+        self.name = name; self.x = Matrix(rows: rowCount, cols: 0); self.labels = labels; self.sourceRows = []; self.rowCount = rowCount
+    }
 }
 
 /// Reads rows of one split's features from `data/dataset.h5` on demand, so training and
@@ -328,8 +333,8 @@ public struct PreparedDataset: Sendable {
     }
 
     /// Reads a dataset written by `write(to:)`. With `features: false` every split's `x` is
-    /// left empty (0 columns) and only features, tasks and labels are read: stages then stream
-    /// rows with `SplitRows`.
+    /// left empty (0 columns), its source rows are not read, and only features, tasks and labels
+    /// are: stages then stream rows with `SplitRows`.
     public static func read(from path: String, features loadFeatures: Bool = true) throws -> PreparedDataset {
         let file = try H5File.open(path)
         let root = file.root
@@ -387,7 +392,8 @@ public struct PreparedDataset: Sendable {
                 }
                 labels.append(task.kind == .classification ? .classes(try d.read(Int32.self)) : .values(try d.read(Float.self)))
             }
-            splits.append(SplitData(name: s, x: x, labels: labels, sourceRows: try g.dataset("source_row").read(Int32.self)))
+            splits.append(loadFeatures ? SplitData(name: s, x: x, labels: labels, sourceRows: try g.dataset("source_row").read(Int32.self))
+                                       : SplitData(name: s, rowCount: x.rows, labels: labels))
         }
         return PreparedDataset(source: source, seed: seed, features: features, tasks: tasks, splits: splits)
     }

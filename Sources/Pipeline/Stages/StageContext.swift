@@ -167,12 +167,13 @@ extension PreparedDataset {
         var selection: [Int]?
         if labelledOnly {
             precondition(taskIndices.count == 1)
-            let rows: [Int]
+            // Counted first: when every row has a label, no list of rows is made.
             switch split.labels[taskIndices[0]] {
-            case .classes(let c): rows = c.indices.filter { c[$0] >= 0 }
-            case .values(let v): rows = v.indices.filter { !v[$0].isNaN }
+            case .classes(let c):
+                if c.contains(where: { $0 < 0 }) { selection = c.indices.filter { c[$0] >= 0 } }
+            case .values(let v):
+                if v.contains(where: { $0.isNaN }) { selection = v.indices.filter { !v[$0].isNaN } }
             }
-            if rows.count != split.rowCount { selection = rows }
         }
         let targets = taskIndices.map { t -> TaskTargets in
             switch split.labels[t] {
