@@ -145,36 +145,65 @@ public struct SoftTargetsFile: Sendable {
         }
     }
 
+    /// Reads a task's members' stored outputs (training or validation split) a block of rows at
+    /// a time and combines them into the ensemble's targets on those rows, so that neither the
+    /// members' outputs nor the targets are ever in memory whole.
+    public final class TargetsReader: @unchecked Sendable {
+        /// Training (or validation) rows N and outputs C.
+        public let rows: Int, outputs: Int
+        private let dataset: H5Dataset
+        private let members: Int
+        private let combine: ([Matrix]) -> Matrix
+        private let lock = NSLock()
+
+        /// Nil when the file has no such task (or, for `validation`, no validation outputs).
+        /// - Parameter combine: the members' outputs on some rows (each (rows, C)) → the targets
+        ///   on those rows, row by row.
+        public init?(path: String, task: String, validation: Bool, combine: @escaping ([Matrix]) -> Matrix) throws {
+            let file = try H5File.open(path)
+            let root = file.root
+            try ArtifactHeader.check(root, format: SoftTargetsFile.format, path: path)
+            guard try root.attributes.strings("tasks").contains(task) else { return nil }
+            let g = try root.group(task)
+            let kind = try g.attributes.string("kind")
+            let name = (validation ? "val_" : "") + (kind == TaskHead.Kind.classification.rawValue ? "logits" : "predictions")
+            guard g.contains(name) else { return nil }
+            // A chunk cache of 16 MiB: blocks that end inside a chunk inflate it once, not twice.
+            let d = try g.dataset(name, chunkCacheBytes: 16 << 20)
+            guard d.shape.count == 3, d.shape[0] > 0 else {
+                throw ArtifactError(path: path, "/\(task)/\(name) has shape \(d.shape), expected (K, N, C)")
+            }
+            dataset = d
+            (members, rows, outputs) = (d.shape[0], d.shape[1], d.shape[2])
+            self.combine = combine
+        }
+
+        /// Rows in a chunk of the stored arrays (reads of whole chunks inflate each once).
+        public var chunkRows: Int { dataset.chunkShape.map { $0[1] } ?? 1 }
+
+        /// The targets on rows `r`: (r.count, C).
+        public func targets(_ r: Range<Int>) throws -> Matrix {
+            let outputs = try lock.withLock {
+                try (0..<members).map { Matrix(rows: r.count, cols: self.outputs, storage: try dataset.readRows(r, ofPlane: $0, as: Float.self)) }
+            }
+            return combine(outputs)
+        }
+    }
+
     /// The ensemble targets of task `task` rebuilt from its members' stored outputs, a block of
-    /// rows at a time, so that the members' outputs are never in memory whole: `combine` turns the
-    /// members' outputs on a block (each (rows, C)) into the block's targets, row by row. Nil when
-    /// the file has no such task (or, for `validation`, no validation outputs).
+    /// rows at a time (see `TargetsReader`), whole. Nil when the file has no such task (or, for
+    /// `validation`, no validation outputs).
     /// - Returns: (N, C) targets, N the training (or validation) rows.
     public static func combinedTargets(from path: String, task: String, validation: Bool, blockRows: Int = 131_072,
-                                       combine: ([Matrix]) -> Matrix) throws -> Matrix? {
-        let file = try H5File.open(path)
-        let root = file.root
-        try ArtifactHeader.check(root, format: format, path: path)
-        guard try root.attributes.strings("tasks").contains(task) else { return nil }
-        let g = try root.group(task)
-        let kind = try g.attributes.string("kind")
-        let name = (validation ? "val_" : "") + (kind == TaskHead.Kind.classification.rawValue ? "logits" : "predictions")
-        guard g.contains(name) else { return nil }
-        let d = try g.dataset(name)
-        guard d.shape.count == 3, d.shape[0] > 0 else {
-            throw ArtifactError(path: path, "/\(task)/\(name) has shape \(d.shape), expected (K, N, C)")
-        }
-        let (k, n, c) = (d.shape[0], d.shape[1], d.shape[2])
-        // Blocks of whole chunks: each chunk is inflated once.
-        let chunkRows = d.chunkShape.map { $0[1] } ?? 1
-        let step = max(1, blockRows / max(chunkRows, 1)) * max(chunkRows, 1)
-        var out = Matrix(rows: n, cols: c)
+                                       combine: @escaping ([Matrix]) -> Matrix) throws -> Matrix? {
+        guard let reader = try TargetsReader(path: path, task: task, validation: validation, combine: combine) else { return nil }
+        let step = max(1, blockRows / max(reader.chunkRows, 1)) * max(reader.chunkRows, 1)
+        var out = Matrix(rows: reader.rows, cols: reader.outputs)
         var start = 0
-        while start < n {
-            let r = start..<min(start + step, n)
-            let members = try (0..<k).map { Matrix(rows: r.count, cols: c, storage: try d.readRows(r, ofPlane: $0, as: Float.self)) }
-            let block = combine(members)
-            out.storage.replaceSubrange((r.lowerBound * c)..<(r.upperBound * c), with: block.storage)
+        while start < reader.rows {
+            let r = start..<min(start + step, reader.rows)
+            let block = try reader.targets(r)
+            out.storage.replaceSubrange((r.lowerBound * reader.outputs)..<(r.upperBound * reader.outputs), with: block.storage)
             start = r.upperBound
         }
         return out

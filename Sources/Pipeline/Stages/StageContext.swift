@@ -93,6 +93,11 @@ final class SplitBlocks: RowBlocks {
     let blockRows: Int
     /// Whether blocks go through the block cache (false for a stage that reads each block once).
     let cached: Bool
+    /// Per task index: the teachers' targets read with each block from soft-targets.h5, instead
+    /// of held for every row (`targets[t].soft` stays nil). Only without a selection of rows.
+    var softSources: [Int: SoftTargetsFile.TargetsReader] = [:] {
+        willSet { precondition(selection == nil || newValue.isEmpty, "soft targets read by block need every row") }
+    }
 
     init(source: SplitRows, selection: [Int]?, targets: [TaskTargets], blockRows: Int = SplitBlocks.defaultBlockRows,
          cached: Bool = true) {
@@ -115,7 +120,9 @@ final class SplitBlocks: RowBlocks {
         } else {
             x = try source.read(r, cached: cached)
         }
-        return LabelledSet(x: x, targets: targets.map { $0.slice(r) })
+        var blockTargets = targets.map { $0.slice(r) }
+        for (t, source) in softSources { blockTargets[t].soft = try source.targets(r) }
+        return LabelledSet(x: x, targets: blockTargets)
     }
 
     /// A teacher member's outputs (logits, or standardised predictions) for every row, block by block.

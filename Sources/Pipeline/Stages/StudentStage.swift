@@ -62,16 +62,16 @@ public struct StudentStage {
             // Targets at this student's temperature and combination, rebuilt from the members'
             // stored outputs, on the training split (to learn) and the validation split (to
             // measure the student's own objective for model selection).
-            // A block of rows at a time: the members' outputs are never in memory whole.
+            // Read with each block of rows: neither the members' outputs nor the targets are ever in memory whole.
             let path = context.layout.softTargets
             for (t, info) in dataset.tasks.enumerated() {
-                guard let soft = try SoftTargetsFile.combinedTargets(from: path, task: info.name, validation: false, combine: { targets($0, info) }) else { continue }
-                let valSoft = try SoftTargetsFile.combinedTargets(from: path, task: info.name, validation: true, combine: { targets($0, info) })
-                guard soft.rows == train.count, valSoft?.rows == val.count else {
+                guard let soft = try SoftTargetsFile.TargetsReader(path: path, task: info.name, validation: false, combine: { targets($0, info) }) else { continue }
+                let valSoft = try SoftTargetsFile.TargetsReader(path: path, task: info.name, validation: true, combine: { targets($0, info) })
+                guard soft.rows == train.count, let valSoft, valSoft.rows == val.count else {
                     throw ArtifactError(path: path, "/\(info.name) does not match the training and validation splits; re-run soft-targets")
                 }
-                train.targets[t].soft = soft
-                val.targets[t].soft = valSoft
+                train.softSources[t] = soft
+                val.softSources[t] = valSoft
             }
         }
         // Transfer rows: no labels, the teachers' targets at this student's T and combination.

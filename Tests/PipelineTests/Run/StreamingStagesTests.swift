@@ -91,6 +91,40 @@ import Testing
         }
     }
 
+    /// Blocks that read the teachers' targets from the file as they go carry exactly the targets
+    /// held whole before, block for block (what a student trains and validates on).
+    @Test(arguments: cases)
+    func blocksReadingTheirTargetsFromTheFileCarryTheWholeTargets(_ name: String) throws {
+        try withPipeline(name) { spec in
+            let layout = ArtifactLayout(root: spec.artifactsDirectory)
+            let dataset = try PreparedDataset.read(from: layout.dataset, features: false)
+            try SoftTargetsStage(context: StageContext(spec: spec, layout: layout, console: Console(capture: true))).run(dataset: dataset)
+            let whole = try SoftTargetsFile.read(from: layout.softTargets)
+            let all = Array(dataset.tasks.indices)
+            for (split, blockRows) in [("train", SplitBlocks.defaultBlockRows), ("train", 10_000), ("val", 7)] {
+                let held = try dataset.blocks(split, tasks: all, path: layout.dataset, blockRows: blockRows)
+                let streamed = try dataset.blocks(split, tasks: all, path: layout.dataset, blockRows: blockRows)
+                for (t, info) in dataset.tasks.enumerated() {
+                    guard let task = whole.task(info.name) else { continue }
+                    let combine = { (m: [Matrix]) in info.standardised(info.kind == .classification
+                        ? Ensemble.probabilities(memberLogits: m, combine: .meanLogits, temperature: 2) : Ensemble.meanPrediction(m)) }
+                    held.targets[t].soft = combine(split == "train" ? task.memberOutputs : task.validationMemberOutputs)
+                    streamed.softSources[t] = try #require(try SoftTargetsFile.TargetsReader(path: layout.softTargets, task: info.name,
+                                                                                             validation: split == "val", combine: combine))
+                }
+                #expect(streamed.targets.allSatisfy { $0.soft == nil })
+                for b in 0..<held.blockCount {
+                    let (h, s) = (try held.block(b), try streamed.block(b))
+                    #expect(h.x == s.x)
+                    for t in all {
+                        #expect(h.targets[t].soft?.storage.map(\.bitPattern) == s.targets[t].soft?.storage.map(\.bitPattern),
+                                "\(name) \(split) block \(b) task \(t)")
+                    }
+                }
+            }
+        }
+    }
+
     // MARK: - Support
 
     /// Runs `name`'s pipeline through its teachers (and students when asked) in a temporary folder.
