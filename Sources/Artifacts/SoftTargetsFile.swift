@@ -168,8 +168,8 @@ public struct SoftTargetsFile: Sendable {
             let kind = try g.attributes.string("kind")
             let name = (validation ? "val_" : "") + (kind == TaskHead.Kind.classification.rawValue ? "logits" : "predictions")
             guard g.contains(name) else { return nil }
-            // A chunk cache of 16 MiB: blocks that end inside a chunk inflate it once, not twice.
-            let d = try g.dataset(name, chunkCacheBytes: 16 << 20)
+            // No chunk cache: blocks come in random order, so a chunk kept would rarely be read again.
+            let d = try g.dataset(name, chunkCacheBytes: 0)
             guard d.shape.count == 3, d.shape[0] > 0 else {
                 throw ArtifactError(path: path, "/\(task)/\(name) has shape \(d.shape), expected (K, N, C)")
             }
