@@ -106,9 +106,10 @@ public final class SplitRows: @unchecked Sendable {
         cols = dataset.shape[1]
     }
 
-    /// Rows `range` as a (range.count, F) matrix, from the block cache when it holds them.
+    /// Rows `range` as a (range.count, F) matrix: from the block cache or the blocks set aside
+    /// decoded (`DecodedSpill`) when they hold them, else inflated from the file and set aside.
     /// - Parameter cached: false for a block read once (a single pass): it neither comes from nor
-    ///   goes into the block cache, which then keeps what later passes read again.
+    ///   goes into either, which then keep what later passes read again.
     public func read(_ range: Range<Int>, cached: Bool = true) throws -> Matrix {
         guard cached else { return Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self)) }
         let key = BlockCache.Key(path: path, split: split, start: range.lowerBound, end: range.upperBound)
