@@ -69,14 +69,19 @@ public struct SplitData: Sendable {
     public var x: Matrix
     /// Per task (in task order): class indices (−1 missing) or raw regression values (NaN missing).
     public var labels: [TaskTargets.Labels]
-    /// Index of each row among the source file's data rows (0-based), for tracing back.
+    /// Index of each row among the source file's data rows (0-based), for tracing back (empty
+    /// when read without features: stages do not need it).
     public var sourceRows: [Int32]
+    /// Rows of the split (also when `x` and `sourceRows` were not loaded).
+    public let rowCount: Int
     public init(name: String, x: Matrix, labels: [TaskTargets.Labels], sourceRows: [Int32]) {
-        self.name = name; self.x = x; self.labels = labels; self.sourceRows = sourceRows
+        self.name = name; self.x = x; self.labels = labels; self.sourceRows = sourceRows; self.rowCount = sourceRows.count
     }
 
-    /// Rows of the split (also when `x` was not loaded).
-    public var rowCount: Int { sourceRows.count }
+    /// A split read without its features and source rows.
+    init(name: String, rowCount: Int, labels: [TaskTargets.Labels]) {
+        self.name = name; self.x = Matrix(rows: rowCount, cols: 0); self.labels = labels; self.sourceRows = []; self.rowCount = rowCount
+    }
 }
 
 /// Reads rows of one split's features from `data/dataset.h5` on demand, so training and
@@ -101,19 +106,29 @@ public final class SplitRows: @unchecked Sendable {
         cols = dataset.shape[1]
     }
 
-    /// Rows `range` as a (range.count, F) matrix, from the block cache when it holds them.
-    public func read(_ range: Range<Int>) throws -> Matrix {
+    /// Rows `range` as a (range.count, F) matrix: from the block cache or the blocks set aside
+    /// decoded (`DecodedSpill`) when they hold them, else inflated from the file and set aside.
+    /// - Parameter cached: false for a block read once (a single pass): it neither comes from nor
+    ///   goes into either, which then keep what later passes read again.
+    public func read(_ range: Range<Int>, cached: Bool = true) throws -> Matrix {
+        guard cached else { return Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self)) }
         let key = BlockCache.Key(path: path, split: split, start: range.lowerBound, end: range.upperBound)
         if let hit = BlockCache.shared.get(key) { return hit }
+        if let set = try DecodedSpill.shared.get(path: path, split: split, rows: range, cols: cols) {
+            BlockCache.shared.put(key, set)
+            return set
+        }
         let m = Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self))
+        DecodedSpill.shared.put(path: path, split: split, rows: range, m)
         BlockCache.shared.put(key, m)
         return m
     }
 }
 
-/// Decoded feature blocks kept across epochs and networks, up to a byte budget (least recently
-/// used out first): a split that fits is inflated once per run, a larger one streams, so memory
-/// stays bounded however large the data. Entries are immutable values; a file rewritten by a
+/// Decoded feature blocks kept in memory across epochs and networks, up to a byte budget (least
+/// recently used out first). Off by default: `DecodedSpill` already gives a block read again back
+/// without inflating it, at any size, from the page cache rather than the process's memory; a
+/// budget (`MTKD_BLOCK_CACHE_MB`) saves the copy back, for memory that grows with the data. Entries are immutable values; a file rewritten by a
 /// later stage is a different key only if its path differs, so `invalidate(path:)` is called
 /// whenever a dataset file is written.
 public final class BlockCache: @unchecked Sendable {
@@ -121,7 +136,7 @@ public final class BlockCache: @unchecked Sendable {
 
     public static let shared = BlockCache()
 
-    /// Bytes of decoded features kept at most (default 512 MiB; `MTKD_BLOCK_CACHE_MB` overrides).
+    /// Bytes of decoded features kept at most (default 0; `MTKD_BLOCK_CACHE_MB` sets it in MiB).
     public var budget: Int
     private let lock = NSLock()
     private var entries: [Key: (matrix: Matrix, used: UInt64)] = [:]
@@ -129,7 +144,7 @@ public final class BlockCache: @unchecked Sendable {
     private var clock: UInt64 = 0
 
     init() {
-        let mb = ProcessInfo.processInfo.environment["MTKD_BLOCK_CACHE_MB"].flatMap(Int.init) ?? 512
+        let mb = ProcessInfo.processInfo.environment["MTKD_BLOCK_CACHE_MB"].flatMap(Int.init) ?? 0
         budget = max(0, mb) << 20
     }
 
@@ -227,6 +242,7 @@ public struct PreparedDataset: Sendable {
     public static func write(to path: String, source: String, seed: UInt64, features: [FeatureInfo], tasks: [TaskInfo],
                              splitRows: [(name: String, rows: Int)], blockRows: Int = 16_384, rows: DatasetRows) throws {
         BlockCache.shared.invalidate(path: path)
+        DecodedSpill.shared.invalidate(path: path)
         try AtomicWrite.write(to: path) { temp in
             let file = try H5File.create(temp)
             let root = file.root
@@ -318,8 +334,8 @@ public struct PreparedDataset: Sendable {
     }
 
     /// Reads a dataset written by `write(to:)`. With `features: false` every split's `x` is
-    /// left empty (0 columns) and only features, tasks and labels are read: stages then stream
-    /// rows with `SplitRows`.
+    /// left empty (0 columns), its source rows are not read, and only features, tasks and labels
+    /// are: stages then stream rows with `SplitRows`.
     public static func read(from path: String, features loadFeatures: Bool = true) throws -> PreparedDataset {
         let file = try H5File.open(path)
         let root = file.root
@@ -377,7 +393,8 @@ public struct PreparedDataset: Sendable {
                 }
                 labels.append(task.kind == .classification ? .classes(try d.read(Int32.self)) : .values(try d.read(Float.self)))
             }
-            splits.append(SplitData(name: s, x: x, labels: labels, sourceRows: try g.dataset("source_row").read(Int32.self)))
+            splits.append(loadFeatures ? SplitData(name: s, x: x, labels: labels, sourceRows: try g.dataset("source_row").read(Int32.self))
+                                       : SplitData(name: s, rowCount: x.rows, labels: labels))
         }
         return PreparedDataset(source: source, seed: seed, features: features, tasks: tasks, splits: splits)
     }

@@ -86,6 +86,7 @@ public enum TransferFile {
             try file.close()
         }
         BlockCache.shared.invalidate(path: path)
+        DecodedSpill.shared.invalidate(path: path)
     }
 
     /// Every task's member outputs (small: the inputs stay on disk and stream through `SplitRows`).

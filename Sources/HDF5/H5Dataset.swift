@@ -217,6 +217,87 @@ public final class H5Dataset {
         }
     }
 
+    /// Reads rows `rows` of dimension 1 in plane `plane` of dimension 0 (all of the further
+    /// dimensions), row-major, through HDF5: e.g. member k's outputs for a block of rows of a
+    /// (K, N, C) array.
+    public func readRows<T: H5Scalar>(_ rows: Range<Int>, ofPlane plane: Int, as type: T.Type = T.self) throws -> [T] {
+        try H5Library.sync {
+            let operation = "read dataset rows of a plane"
+            try checkNumeric(T.self, operation)
+            guard shape.count >= 2, plane >= 0, plane < shape[0], rows.lowerBound >= 0, rows.upperBound <= shape[1] else {
+                throw H5Error(operation: operation, path: errorPath,
+                              message: "plane \(plane), rows \(rows.lowerBound)..<\(rows.upperBound) are outside the shape \(shape)")
+            }
+            let rest = shape.dropFirst(2)
+            return try readValues(count: rows.count * rest.reduce(1, *)) { memoryType, buffer in
+                if rows.isEmpty { return }
+                let start = [hsize_t(plane), hsize_t(rows.lowerBound)] + rest.map { _ in hsize_t(0) }
+                let counts = [hsize_t(1), hsize_t(rows.count)] + rest.map { hsize_t($0) }
+                let fileSpace = try H5Library.check(H5Dget_space(id), operation, errorPath)
+                defer { H5Sclose(fileSpace) }
+                try H5Library.check(H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, counts, nil), operation, errorPath)
+                let memorySpace = try H5Library.check(H5Screate_simple(Int32(counts.count), counts, nil), operation, errorPath)
+                defer { H5Sclose(memorySpace) }
+                try H5Library.check(H5Dread(id, memoryType, memorySpace, fileSpace, mtkd_h5p_default(), buffer), operation, errorPath)
+            }
+        }
+    }
+
+    /// Writes rows `rows` of dimension 1 in plane `plane` of dimension 0 (all of the further
+    /// dimensions) from `values`, row-major: e.g. member k's outputs for some rows of a (K, N, C)
+    /// array, one block at a time.
+    ///
+    /// With chunks one plane thick and the dataset's own filters done here (see H5DirectChunks.swift),
+    /// the chunks that `rows` covers whole are stored exactly as `write` stores them, in the same
+    /// order when planes and rows are written in order: a file written plane by plane in
+    /// chunk-aligned pieces is byte for byte the file one `write` makes. The rows of chunks covered
+    /// only in part go through HDF5.
+    public func writeRows<T: H5Scalar>(_ rows: Range<Int>, ofPlane plane: Int, _ values: [T]) throws {
+        try H5Library.sync {
+            let operation = "write dataset rows of a plane"
+            try checkNumeric(T.self, operation)
+            guard shape.count >= 2 else {
+                throw H5Error(operation: operation, path: errorPath, message: "a dataset of rank \(shape.count) has no planes of rows")
+            }
+            guard plane >= 0, plane < shape[0], rows.lowerBound >= 0, rows.upperBound <= shape[1] else {
+                throw H5Error(operation: operation, path: errorPath,
+                              message: "plane \(plane), rows \(rows.lowerBound)..<\(rows.upperBound) are outside 0..<\(shape[0]), 0..<\(shape[1])")
+            }
+            let inner = Array(shape.dropFirst())
+            try checkCount(values.count, shape: [rows.count] + inner.dropFirst(), operation, errorPath)
+            if values.isEmpty { return }
+            let memoryType = try T.h5ElementType.memoryType().id
+            let rowBytes = inner.dropFirst().reduce(1, *) * MemoryLayout<T>.stride
+            try values.withUnsafeBytes { bytes in
+                let base = bytes.baseAddress!
+                func viaHDF5(_ part: Range<Int>) throws {
+                    if part.isEmpty { return }
+                    let start = [hsize_t(plane), hsize_t(part.lowerBound)] + inner.dropFirst().map { _ in hsize_t(0) }
+                    let counts = [hsize_t(1), hsize_t(part.count)] + inner.dropFirst().map { hsize_t($0) }
+                    let fileSpace = try H5Library.check(H5Dget_space(id), operation, errorPath)
+                    defer { H5Sclose(fileSpace) }
+                    try H5Library.check(H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, counts, nil), operation, errorPath)
+                    let memorySpace = try H5Library.check(H5Screate_simple(Int32(counts.count), counts, nil), operation, errorPath)
+                    defer { H5Sclose(memorySpace) }
+                    try H5Library.check(H5Dwrite(id, memoryType, memorySpace, fileSpace, mtkd_h5p_default(),
+                                                 base + (part.lowerBound - rows.lowerBound) * rowBytes), operation, errorPath)
+                }
+                guard let pipeline = directPipeline(for: T.self), pipeline.chunk[0] == 1,
+                      let whole = DirectChunkIO.wholeChunkRows(rows, chunkRows: pipeline.chunk[1], rowCount: shape[1]) else {
+                    return try viaHDF5(rows)
+                }
+                var planePipeline = pipeline
+                planePipeline.chunk = Array(pipeline.chunk.dropFirst())
+                try viaHDF5(rows.lowerBound..<whole.lowerBound)
+                let io = DirectChunkIO(dataset: id, pipeline: planePipeline, shape: inner, operation: operation,
+                                       errorPath: errorPath, planePrefix: [plane])
+                defer { directChunksMoved += io.chunksMoved }
+                try io.write(whole, from: base, holding: rows)
+                try viaHDF5(whole.upperBound..<rows.upperBound)
+            }
+        }
+    }
+
     /// The direct chunk pipeline when reads and writes of `T` may use it.
     private func directPipeline<T: H5Scalar>(for type: T.Type) -> DirectChunkPipeline? {
         guard usesDirectChunks, let pipeline = chunkPipeline, pipeline.element == T.h5ElementType else { return nil }

@@ -81,10 +81,17 @@ final class DirectChunkIO {
     private var decompressor: OpaquePointer?
     /// Chunks moved directly so far (tests check the direct path really ran).
     private(set) var chunksMoved = 0
+    /// Coordinates put in front of every chunk's offset in the file: writing plane k of a dataset
+    /// whose chunks are one plane thick is writing a dataset of the remaining dimensions at [k].
+    private let planePrefix: [Int]
 
-    init(dataset: hid_t, pipeline: DirectChunkPipeline, shape: [Int], operation: String, errorPath: String) {
+    /// - Parameter planePrefix: leading file coordinates of the chunks moved (writes only); `pipeline`
+    ///   and `shape` then describe the remaining dimensions.
+    init(dataset: hid_t, pipeline: DirectChunkPipeline, shape: [Int], operation: String, errorPath: String,
+         planePrefix: [Int] = []) {
         self.dataset = dataset
         self.pipeline = pipeline
+        self.planePrefix = planePrefix
         self.shape = shape
         self.operation = operation
         self.errorPath = errorPath
@@ -133,7 +140,7 @@ final class DirectChunkIO {
             guard size > 0 else {
                 throw fail("libdeflate could not compress the chunk at \(offset) into \(bound) bytes")
             }
-            let fileOffset = offset.map { hsize_t($0) }
+            let fileOffset = (planePrefix + offset).map { hsize_t($0) }
             try H5Library.check(H5Dwrite_chunk(dataset, mtkd_h5p_default(), 0, fileOffset, size, compressed),
                                 operation, errorPath)
             chunksMoved += 1
@@ -147,6 +154,7 @@ final class DirectChunkIO {
     /// mask, as HDF5 leaves when an optional filter fails), is read through HDF5 instead.
     func read(_ whole: Range<Int>, into values: UnsafeMutableRawPointer, holding rows: Range<Int>,
               memoryType: hid_t) throws {
+        precondition(planePrefix.isEmpty, "direct reads of one plane are not implemented")
         let decompressor = try self.decompressor ?? makeDecompressor()
         let inflated = pipeline.shuffle ? shuffled : plain
         try forEachChunk(in: whole) { offset, extent in

@@ -186,6 +186,52 @@ struct H5DirectChunkTests {
         }
     }
 
+    /// A (K, N, C) array written plane by plane in pieces of whole chunks (the last with the
+    /// dataset's edge chunk) is byte for byte the file one `write` makes, every chunk direct.
+    @Test func writingPlaneByPlaneInWholeChunksGivesTheBytesOfOneWrite() throws {
+        try withTemporaryDirectory { dir in
+            let (k, n, c) = (3, 101, 7)
+            let values = floats(k * n * c)
+            func file(_ name: String, _ body: (H5Group) throws -> Void) throws -> Data {
+                let path = dir.path(name)
+                let file = try H5File.create(path)
+                try body(file.root)
+                try file.close()
+                return try Data(contentsOf: URL(fileURLWithPath: path))
+            }
+            let whole = try file("whole.h5") { root in
+                try root.write(values, shape: [k, n, c], to: "a", chunks: [1, 16, c], compression: .shuffleDeflate)
+            }
+            for piece in [16, 32, 96, 112] {
+                let planes = try file("planes-\(piece).h5") { root in
+                    let a = try root.createDataset("a", type: .float32, shape: [k, n, c], chunks: [1, 16, c], compression: .shuffleDeflate)
+                    for plane in 0..<k {
+                        for start in stride(from: 0, to: n, by: piece) {
+                            let rows = start..<min(start + piece, n)
+                            let from = (plane * n + rows.lowerBound) * c
+                            try a.writeRows(rows, ofPlane: plane, Array(values[from..<(from + rows.count * c)]))
+                        }
+                    }
+                    #expect(a.directChunksMoved == chunkCount([k, n, c], [1, 16, c]))
+                }
+                #expect(planes == whole, "pieces of \(piece) rows")
+            }
+            // Rows that are not whole chunks go through HDF5 and read back the same.
+            let path = dir.path("unaligned.h5")
+            let f = try H5File.create(path)
+            let a = try f.root.createDataset("a", type: .float32, shape: [k, n, c], chunks: [1, 16, c], compression: .shuffleDeflate)
+            for plane in 0..<k {
+                for rows in [0..<5, 5..<40, 40..<n] {
+                    let from = (plane * n + rows.lowerBound) * c
+                    try a.writeRows(rows, ofPlane: plane, Array(values[from..<(from + rows.count * c)]))
+                }
+            }
+            #expect(try a.read(Float.self) == values)
+            #expect(throws: H5Error.self) { try a.writeRows(0..<2, ofPlane: k, [Float](repeating: 0, count: 2 * c)) }
+            try f.close()
+        }
+    }
+
     @Test func aCorruptChunkThrowsAnH5ErrorNamingIt() throws {
         try withTemporaryDirectory { dir in
             let path = dir.path("corrupt.h5")

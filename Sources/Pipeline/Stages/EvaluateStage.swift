@@ -17,31 +17,43 @@ public struct EvaluateStage {
         let spec = context.spec
         guard let test = dataset.split("test") else { throw ArtifactError(path: context.layout.dataset, "has no test split") }
         guard let validation = dataset.split("val") else { throw ArtifactError(path: context.layout.dataset, "has no val split") }
-        let rows = try dataset.blocks("test", tasks: [], path: context.layout.dataset)
-        let valRows = try dataset.blocks("val", tasks: [], path: context.layout.dataset)
-        // Every model's test outputs (students: also validation), `jobs` models at a time.
+        let rows = try dataset.blocks("test", tasks: [], path: context.layout.dataset, cached: false)
+        let valRows = try dataset.blocks("val", tasks: [], path: context.layout.dataset, cached: false)
         let memberPaths = spec.teacherMembers.map { ($0.teacher.task, $0.member) }
         let replicatePaths = spec.students.indices.flatMap { s in (0..<spec.students[s].replicates).map { (s, $0) } }
-        var memberResults = [(TeacherMemberFile, Matrix)?](repeating: nil, count: memberPaths.count)
-        var replicateResults = [(model: ModelFile, test: [Matrix], val: [Matrix])?](repeating: nil, count: replicatePaths.count)
+        // Every model, read `jobs` at a time.
+        var members = [(file: TeacherMemberFile, predictor: TeacherPredictor)?](repeating: nil, count: memberPaths.count)
+        var replicates = [(file: ModelFile, network: MultiTaskNetwork)?](repeating: nil, count: replicatePaths.count)
         let lock = NSLock()
         try WorkerPool.run(count: memberPaths.count + replicatePaths.count, jobs: jobs) { i in
             if i < memberPaths.count {
                 let (task, member) = memberPaths[i]
                 // MLP or GBDT, through the one predictor interface.
                 let model = try TeacherMemberFile.read(from: context.spec.teacherMemberFile(task: task, member: member))
-                let out = try timedPredict(try model.makePredictor(), rows, name: "\(task)/member-\(member)")
-                lock.withLock { memberResults[i] = (model, out) }
+                let predictor = try model.makePredictor()
+                lock.withLock { members[i] = (model, predictor) }
             } else {
                 let (s, k) = replicatePaths[i - memberPaths.count]
-                let name = spec.students[s].name
-                let model = try ModelFile.read(from: context.layout.student(name, replicate: k))
+                let model = try ModelFile.read(from: context.layout.student(spec.students[s].name, replicate: k))
                 let net = try model.makeNetwork()
-                let test = try k == 0 ? timedPredict(net, rows, name: name) : rows.predict(net)
-                let val = try valRows.predict(net)
-                lock.withLock { replicateResults[i - memberPaths.count] = (model, test, val) }
+                lock.withLock { replicates[i - memberPaths.count] = (model, net) }
             }
         }
+        // Every model's test outputs (students: also validation): one pass over each split, every
+        // block read once and given to every model, `jobs` models at a time.
+        let outputs = try Self.predict(rows, members: members.map { $0!.predictor }, networks: replicates.map { $0!.network }, jobs: jobs)
+        let valOutputs = try Self.predict(valRows, members: [], networks: replicates.map { $0!.network }, jobs: jobs)
+        // Inference speed: each member, and replicate 0 of each student, on the test split (model time only).
+        if rows.count > 0 {
+            for (i, (task, member)) in memberPaths.enumerated() {
+                context.timings.record(network: "\(task)/member-\(member)", inferenceExamplesPerSecond: Double(rows.count) / max(outputs.memberSeconds[i], 1e-9))
+            }
+            for (i, (s, k)) in replicatePaths.enumerated() where k == 0 {
+                context.timings.record(network: spec.students[s].name, inferenceExamplesPerSecond: Double(rows.count) / max(outputs.networkSeconds[i], 1e-9))
+            }
+        }
+        let memberResults = memberPaths.indices.map { (members[$0]!.file, outputs.members[$0]) }
+        let replicateResults = replicatePaths.indices.map { (model: replicates[$0]!.file, test: outputs.networks[$0], val: valOutputs.networks[$0]) }
         var models: [ModelEvaluation] = []
         var ensembles: [Int: (outputs: Matrix, metrics: TaskMetrics)] = [:]
         var ensembleParameters = 0
@@ -54,7 +66,7 @@ public struct EvaluateStage {
             var trees: Int?
             for i in memberPaths.indices where memberPaths[i].0 == task {
                 let member = memberPaths[i].1
-                let (model, out) = memberResults[i]!
+                let (model, out) = memberResults[i]
                 outputs.append(out)
                 total += model.parameterCount
                 trees = model.trees.map { (trees ?? 0) + $0 } ?? trees
@@ -82,7 +94,7 @@ public struct EvaluateStage {
             var outputs: [[Matrix]] = []
             var model: ModelFile?
             for (i, (owner, k)) in replicatePaths.enumerated() where owner == s {
-                let r = replicateResults[i]!
+                let r = replicateResults[i]
                 model = model ?? r.model
                 var tasks: [String: TaskMetrics] = [:], val: [String: TaskMetrics] = [:]
                 for (t, info) in dataset.tasks.enumerated() {
@@ -111,25 +123,55 @@ public struct EvaluateStage {
         return report
     }
 
-    /// The network's test outputs, recording its prediction throughput on that one pass (the
-    /// features are read before the clock starts), so evaluation costs one pass per model.
-    func timedPredict(_ net: MultiTaskNetwork, _ rows: SplitBlocks, name: String) throws -> [Matrix] {
-        try timed(rows, name: name) { try rows.predict(net) }
+    /// What every model gives on one split, and the seconds each spent predicting (reading excluded).
+    struct SplitOutputs {
+        /// Per member: (N, C) logits or standardised predictions.
+        var members: [Matrix]
+        var memberSeconds: [Double]
+        /// Per network: one (N, C) matrix per task.
+        var networks: [[Matrix]]
+        var networkSeconds: [Double]
     }
 
-    /// A teacher member's test outputs (either kind), timed as `timedPredict(_:_:name:)` times a network.
-    func timedPredict(_ teacher: TeacherPredictor, _ rows: SplitBlocks, name: String) throws -> Matrix {
-        try timed(rows, name: name) { try rows.predict(teacher) }
-    }
-
-    private func timed<T>(_ rows: SplitBlocks, name: String, _ predict: () throws -> T) throws -> T {
-        _ = try rows.blockCount > 0 ? rows.block(0) : nil   // warm the block cache: time the model, not the disk
+    /// Every model's outputs on `rows`, in one pass: each block is read once (past the block cache)
+    /// and given to every model, `jobs` models at a time. Each model sees the same blocks as when it
+    /// predicted the split alone, so the outputs are the same.
+    static func predict(_ rows: SplitBlocks, members: [TeacherPredictor], networks: [MultiTaskNetwork], jobs: Int) throws -> SplitOutputs {
+        let n = rows.count
+        var out = SplitOutputs(members: [Matrix](repeating: .empty, count: members.count),
+                               memberSeconds: [Double](repeating: 0, count: members.count),
+                               networks: networks.map { $0.tasks.map { Matrix(rows: n, cols: $0.outputs) } },
+                               networkSeconds: [Double](repeating: 0, count: networks.count))
+        let lock = NSLock()
         let clock = ContinuousClock()
-        let start = clock.now
-        let outputs = try predict()
-        let seconds = (clock.now - start).seconds
-        if rows.count > 0 { context.timings.record(network: name, inferenceExamplesPerSecond: Double(rows.count) / max(seconds, 1e-9)) }
-        return outputs
+        for b in 0..<rows.blockCount {
+            let r = rows.range(ofBlock: b)
+            let x = try rows.block(b).x
+            try WorkerPool.run(count: members.count + networks.count, jobs: jobs) { i in
+                let start = clock.now
+                if i < members.count {
+                    let y = try members[i].predict(x)
+                    let seconds = (clock.now - start).seconds
+                    lock.withLock {
+                        if b == 0 { out.members[i] = Matrix(rows: n, cols: y.cols) }
+                        out.members[i].storage.replaceSubrange((r.lowerBound * y.cols)..<(r.upperBound * y.cols), with: y.storage)
+                        out.memberSeconds[i] += seconds
+                    }
+                } else {
+                    let j = i - members.count
+                    let y = networks[j].predict(x)
+                    let seconds = (clock.now - start).seconds
+                    lock.withLock {
+                        for t in y.indices {
+                            let c = y[t].cols
+                            out.networks[j][t].storage.replaceSubrange((r.lowerBound * c)..<(r.upperBound * c), with: y[t].storage)
+                        }
+                        out.networkSeconds[j] += seconds
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// Metrics of one model's outputs for one task: logits (or, when `isProbability`, class

@@ -93,9 +93,18 @@ final class SplitBlocks: RowBlocks {
     /// Targets of the selected rows, in the network's task order.
     var targets: [TaskTargets]
     let blockRows: Int
+    /// Whether blocks go through the block cache (false for a stage that reads each block once).
+    let cached: Bool
+    /// Per task index: the teachers' targets read with each block from soft-targets.h5, instead
+    /// of held for every row (`targets[t].soft` stays nil). Only without a selection of rows.
+    var softSources: [Int: SoftTargetsFile.TargetsReader] = [:] {
+        willSet { precondition(selection == nil || newValue.isEmpty, "soft targets read by block need every row") }
+    }
 
-    init(source: SplitRows, selection: [Int]?, targets: [TaskTargets], blockRows: Int = SplitBlocks.defaultBlockRows) {
+    init(source: SplitRows, selection: [Int]?, targets: [TaskTargets], blockRows: Int = SplitBlocks.defaultBlockRows,
+         cached: Bool = true) {
         self.source = source; self.selection = selection; self.targets = targets; self.blockRows = blockRows
+        self.cached = cached
     }
 
     var count: Int { selection?.count ?? source.rows }
@@ -106,14 +115,16 @@ final class SplitBlocks: RowBlocks {
         if let selection {
             // Read the span of split rows the block needs, then keep the selected ones.
             let first = selection[r.lowerBound], last = selection[r.upperBound - 1]
-            let span = try source.read(first..<(last + 1))
+            let span = try source.read(first..<(last + 1), cached: cached)
             var picked = Matrix.empty
             span.gatherRows(selection[r].map { $0 - first }[...], into: &picked)
             x = picked
         } else {
-            x = try source.read(r)
+            x = try source.read(r, cached: cached)
         }
-        return LabelledSet(x: x, targets: targets.map { $0.slice(r) })
+        var blockTargets = targets.map { $0.slice(r) }
+        for (t, source) in softSources { blockTargets[t].soft = try source.targets(r) }
+        return LabelledSet(x: x, targets: blockTargets)
     }
 
     /// A teacher member's outputs (logits, or standardised predictions) for every row, block by block.
@@ -158,25 +169,30 @@ extension TaskTargets {
 extension PreparedDataset {
     /// The split's rows and targets for the given tasks (regression labels standardised), with
     /// features streamed from `path`. With `labelledOnly`, only rows where the (single) task has a label.
-    func blocks(_ splitName: String, tasks taskIndices: [Int], path: String, labelledOnly: Bool = false) throws -> SplitBlocks {
+    /// Without a selection the labels are the dataset's own arrays (shared, not copied).
+    func blocks(_ splitName: String, tasks taskIndices: [Int], path: String, labelledOnly: Bool = false,
+                blockRows: Int = SplitBlocks.defaultBlockRows, cached: Bool = true) throws -> SplitBlocks {
         guard let split = split(splitName) else { throw ArtifactError(path: path, "has no '\(splitName)' split") }
-        var rows = Array(0..<split.rowCount)
+        var selection: [Int]?
         if labelledOnly {
             precondition(taskIndices.count == 1)
+            // Counted first: when every row has a label, no list of rows is made.
             switch split.labels[taskIndices[0]] {
-            case .classes(let c): rows = rows.filter { c[$0] >= 0 }
-            case .values(let v): rows = rows.filter { !v[$0].isNaN }
+            case .classes(let c):
+                if c.contains(where: { $0 < 0 }) { selection = c.indices.filter { c[$0] >= 0 } }
+            case .values(let v):
+                if v.contains(where: { $0.isNaN }) { selection = v.indices.filter { !v[$0].isNaN } }
             }
         }
         let targets = taskIndices.map { t -> TaskTargets in
             switch split.labels[t] {
-            case .classes(let c): return TaskTargets(labels: .classes(rows.map { c[$0] }))
+            case .classes(let c): return TaskTargets(labels: .classes(selection.map { $0.map { c[$0] } } ?? c))
             case .values(let v):
                 let m = Float(tasks[t].labelMean), s = Float(tasks[t].labelStd)
-                return TaskTargets(labels: .values(rows.map { (v[$0] - m) / s }))
+                return TaskTargets(labels: .values(selection.map { $0.map { (v[$0] - m) / s } } ?? v.map { ($0 - m) / s }))
             }
         }
-        return SplitBlocks(source: try SplitRows(path: path, split: splitName),
-                           selection: rows.count == split.rowCount ? nil : rows, targets: targets)
+        return SplitBlocks(source: try SplitRows(path: path, split: splitName), selection: selection, targets: targets,
+                           blockRows: blockRows, cached: cached)
     }
 }

@@ -110,14 +110,16 @@ public struct StudentStage {
             // Targets at this student's temperature and combination, rebuilt from the members'
             // stored outputs, on the training split (to learn) and the validation split (to
             // measure the student's own objective for model selection).
-            let soft = try SoftTargetsFile.read(from: context.layout.softTargets)
+            // Read with each block of rows: neither the members' outputs nor the targets are ever in memory whole.
+            let path = context.layout.softTargets
             for (t, info) in dataset.tasks.enumerated() {
-                guard let s = soft.task(info.name) else { continue }
-                guard s.targets.rows == train.count, s.validationMemberOutputs.first.map({ $0.rows == val.count }) ?? false else {
-                    throw ArtifactError(path: context.layout.softTargets, "/\(info.name) does not match the training and validation splits; re-run soft-targets")
+                guard let soft = try SoftTargetsFile.TargetsReader(path: path, task: info.name, validation: false, combine: { targets($0, info) }) else { continue }
+                let valSoft = try SoftTargetsFile.TargetsReader(path: path, task: info.name, validation: true, combine: { targets($0, info) })
+                guard soft.rows == train.count, let valSoft, valSoft.rows == val.count else {
+                    throw ArtifactError(path: path, "/\(info.name) does not match the training and validation splits; re-run soft-targets")
                 }
-                train.targets[t].soft = targets(s.memberOutputs, info)
-                val.targets[t].soft = targets(s.validationMemberOutputs, info)
+                train.softSources[t] = soft
+                val.softSources[t] = valSoft
             }
         }
         // Transfer rows: no labels, the teachers' targets at this student's T and combination.
