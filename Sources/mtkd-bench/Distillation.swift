@@ -234,6 +234,7 @@ enum RecommendedEndToEnd: Measure {
         let census = Distillation.datasets[0]
         let text = try String(contentsOfFile: "\(bench.root)/\(census.pipeline)", encoding: .utf8)
         let only = try PipelineText.keepingStudents(Set(Distillation.candidates), in: PipelineFile.setting("replicates", to: "1", in: text))
+        try FileManager.default.createDirectory(atPath: bench.path("distillation"), withIntermediateDirectories: true)
         let copy = bench.path("distillation/census-recommended.yaml")
         let pipelineDir = (("\(bench.root)/\(census.pipeline)") as NSString).deletingLastPathComponent
         try PipelineText.absoluteDataPaths(PipelineText.renamed(only, to: "census-recommended"), base: pipelineDir)
