@@ -68,8 +68,8 @@ enum Distillation: Measure {
             let text = try String(contentsOfFile: "\(bench.root)/\(d.pipeline)", encoding: .utf8)
             var results: [(Teachers, Result)] = []
             for kind in Teachers.allCases {
-                let variant = kind == .gbdt ? text : try PipelineText.replacingTopLevel("teachers", in: text,
-                                                                                        with: kind.block(tasks: PipelineText.teacherTasks(in: text)))
+                let variant = kind == .gbdt ? text : try PipelineFile.replacingTopLevel("teachers", in: text,
+                                                                                        with: kind.block(tasks: PipelineFile.teacherTasks(in: text)))
                 let result = try runVariant(bench, dataset: d, kind: kind, text: variant)
                 results.append((kind, result))
             }
@@ -140,7 +140,7 @@ enum Distillation: Measure {
         let copy = bench.path("distillation/\(dataset.key)-\(kind.rawValue).yaml")
         try FileManager.default.createDirectory(atPath: bench.path("distillation"), withIntermediateDirectories: true)
         let name = "\(dataset.key)-\(kind.rawValue)"
-        try PipelineText.absoluteDataPaths(PipelineText.renamed(text, to: name), base: pipelineDir)
+        try PipelineFile.absoluteDataPaths(PipelineFile.renamed(text, to: name), base: pipelineDir)
             .write(toFile: copy, atomically: true, encoding: .utf8)
         let root = bench.path("distillation/artifacts")
         let run = try bench.runMtkd(["--artifacts", root, "--jobs", "2"], pipeline: copy, log: "distillation-\(name)")
@@ -233,11 +233,11 @@ enum RecommendedEndToEnd: Measure {
     static func run(in bench: Bench) throws -> [Measurement] {
         let census = Distillation.datasets[0]
         let text = try String(contentsOfFile: "\(bench.root)/\(census.pipeline)", encoding: .utf8)
-        let only = try PipelineText.keepingStudents(Set(Distillation.candidates), in: PipelineFile.setting("replicates", to: "1", in: text))
+        let only = try PipelineFile.keepingStudents(Set(Distillation.candidates), in: PipelineFile.setting("replicates", to: "1", in: text))
         try FileManager.default.createDirectory(atPath: bench.path("distillation"), withIntermediateDirectories: true)
         let copy = bench.path("distillation/census-recommended.yaml")
         let pipelineDir = (("\(bench.root)/\(census.pipeline)") as NSString).deletingLastPathComponent
-        try PipelineText.absoluteDataPaths(PipelineText.renamed(only, to: "census-recommended"), base: pipelineDir)
+        try PipelineFile.absoluteDataPaths(PipelineFile.renamed(only, to: "census-recommended"), base: pipelineDir)
             .write(toFile: copy, atomically: true, encoding: .utf8)
         let root = bench.path("distillation/e2e")
         if FileManager.default.fileExists(atPath: root) { try FileManager.default.removeItem(atPath: root) }
@@ -252,73 +252,5 @@ enum RecommendedEndToEnd: Measure {
                                    + "from an empty folder, --jobs 2: \(Format.number(run.wallSeconds)) s wall, CPU/wall "
                                    + String(format: "%.2f", run.cpuOverWall) + ", load \(run.loadBefore) → \(run.loadAfter)"]
                                + EndToEnd.stageNotes(run))]
-    }
-}
-
-/// Text edits of a pipeline file that this measure needs beyond `PipelineFile`'s (the parser
-/// belongs to mtkd; the copies only swap whole top-level blocks and make data paths absolute).
-enum PipelineText {
-    static func lines(_ text: String) -> [String] { text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
-
-    /// The range of lines of top-level `key:` (its line and every indented, blank or comment line after it).
-    static func block(_ key: String, in lines: [String]) -> Range<Int>? {
-        guard let start = lines.firstIndex(where: { $0.hasPrefix("\(key):") }) else { return nil }
-        var end = start + 1
-        while end < lines.count, lines[end].isEmpty || lines[end].hasPrefix(" ") || lines[end].hasPrefix("#") { end += 1 }
-        // Leave trailing blank and comment lines to the next block.
-        while end > start + 1, lines[end - 1].trimmingCharacters(in: .whitespaces).isEmpty || lines[end - 1].hasPrefix("#") { end -= 1 }
-        return start..<end
-    }
-
-    static func replacingTopLevel(_ key: String, in text: String, with replacement: String) throws -> String {
-        var l = lines(text)
-        guard let r = block(key, in: l) else { throw BenchError("pipeline file has no top-level \(key):") }
-        l.replaceSubrange(r, with: [replacement])
-        return l.joined(separator: "\n")
-    }
-
-    /// The task names under `teachers:` (its two-space-indented keys).
-    static func teacherTasks(in text: String) throws -> [String] {
-        let l = lines(text)
-        guard let r = block("teachers", in: l) else { throw BenchError("pipeline file has no top-level teachers:") }
-        return l[r].dropFirst().compactMap { line -> String? in
-            guard line.hasPrefix("  "), !line.hasPrefix("   "), let colon = line.firstIndex(of: ":") else { return nil }
-            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
-            return key.isEmpty || key.hasPrefix("#") || key.hasPrefix("-") ? nil : key
-        }
-    }
-
-    /// `students:` reduced to the items named (block style: items start with `  - name: X`).
-    static func keepingStudents(_ names: Set<String>, in text: String) throws -> String {
-        var l = lines(text)
-        guard let r = block("students", in: l) else { throw BenchError("pipeline file has no top-level students:") }
-        var kept = [l[r.lowerBound]], keep = false
-        for line in l[(r.lowerBound + 1)..<r.upperBound] {
-            if line.hasPrefix("  - name:") {
-                keep = names.contains(line.dropFirst(9).split(separator: "#").first?.trimmingCharacters(in: .whitespaces) ?? "")
-            }
-            if keep { kept.append(line) }
-        }
-        guard kept.count > 1 else { throw BenchError("pipeline file has no student named \(names.sorted().joined(separator: ", "))") }
-        l.replaceSubrange(r, with: kept)
-        return l.joined(separator: "\n")
-    }
-
-    static func renamed(_ text: String, to name: String) -> String {
-        lines(text).map { $0.hasPrefix("name:") ? "name: \(name)" : $0 }.joined(separator: "\n")
-    }
-
-    /// Every `csv:` and `data.files` path made absolute (relative ones are relative to `base`).
-    static func absoluteDataPaths(_ text: String, base: String) -> String {
-        guard let pattern = try? NSRegularExpression(pattern: "^(\\s*(?:csv|train|val|test|unlabelled):\\s*)([^\\s{#\\[][^\\s#]*)", options: [.anchorsMatchLines])
-        else { return text }
-        var out = text
-        for m in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).reversed() {
-            guard let r = Range(m.range(at: 2), in: out) else { continue }
-            let path = String(out[r])
-            guard !path.hasPrefix("/"), Double(path) == nil, path.contains("/") || path.contains(".") else { continue }
-            out.replaceSubrange(r, with: Bench.absolute(path, base: base))
-        }
-        return out
     }
 }

@@ -61,9 +61,12 @@ extension TrainingSpec {
     /// The epochs a network learning from `rows` rows a epoch trains: `epochs`, or `steps` turned into epochs.
     func epochs(rows: Int) -> Int {
         guard let steps else { return epochs }
-        let perEpoch = max(1, (rows + batchSize - 1) / batchSize)
+        let perEpoch = batchesPerEpoch(rows: rows)
         return min(SpecLimits.epochs.upperBound, max(1, (steps + perEpoch - 1) / perEpoch))
     }
+
+    /// Batches of `batchSize` that hold `rows` rows (at least 1).
+    func batchesPerEpoch(rows: Int) -> Int { max(1, (rows + batchSize - 1) / batchSize) }
 
     /// - Parameter rows: the rows learnt from each epoch (turns a `steps` budget into epochs).
     func trainerSettings(alpha: Double = 0, temperature: Double = 1, taskWeights: [Float], seed: UInt64, rows: Int) -> TrainerSettings {

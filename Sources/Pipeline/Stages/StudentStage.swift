@@ -137,8 +137,8 @@ public struct StudentStage {
             context.console.info("  learning the teachers' targets on \(rows.rows) transfer rows too")
         }
         if let steps = student.training.steps {
-            let perEpoch = (learnFrom.count + student.training.batchSize - 1) / student.training.batchSize
-            context.console.info("  budget \(steps) steps: \(student.training.epochs(rows: learnFrom.count)) epochs of \(perEpoch) batches")
+            let t = student.training
+            context.console.info("  budget \(steps) steps: \(t.epochs(rows: learnFrom.count)) epochs of \(t.batchesPerEpoch(rows: learnFrom.count)) batches")
         }
         let names = dataset.tasks.map(\.name)
         let blueprint = Self.blueprint(student, inputs: dataset.features.count, tasks: dataset.tasks.map(\.head))

@@ -18,18 +18,7 @@ import Testing
         name: tiny
         seed: 7
         artifacts: artifacts
-        data:
-          csv: \(TestPipeline.penguins)
-          missing_values: ["NA"]
-          features:
-            numeric: [bill_length_mm, bill_depth_mm, flipper_length_mm]
-            categorical: [island]
-        tasks:
-          - name: species
-          - name: sex
-          - name: mass
-            column: body_mass_g
-            type: regression
+        \(TestPipeline.dataAndTasksYAML)
         teachers:
           species:
             - {kind: gbdt, members: 2, max_depth: 3, learning_rate: \(learningRate), rounds: \(rounds), early_stopping: \(earlyStopping)}

@@ -19,18 +19,7 @@ struct ReusingPipeline {
         name: tiny-students
         seed: \(seed)
         artifacts: artifacts
-        data:
-          csv: \(TestPipeline.penguins)
-          missing_values: ["NA"]
-          features:
-            numeric: [bill_length_mm, bill_depth_mm, flipper_length_mm]
-            categorical: [island]
-        tasks:
-          - name: species
-          - name: sex
-          - name: mass
-            column: body_mass_g
-            type: regression
+        \(TestPipeline.dataAndTasksYAML)
         teachers: \(teachers)
         soft_targets: {temperature: \(temperature)}
         students:

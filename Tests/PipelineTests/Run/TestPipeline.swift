@@ -7,6 +7,22 @@ struct TestPipeline {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
     static let penguins = repository + "/pipelines/data/penguins.csv"
+    /// The `data:` and `tasks:` of every tiny test pipeline (penguins: species, sex, mass by regression);
+    /// pipelines that must prepare the same dataset (another's teachers) share it.
+    static let dataAndTasksYAML = """
+    data:
+      csv: \(penguins)
+      missing_values: ["NA"]
+      features:
+        numeric: [bill_length_mm, bill_depth_mm, flipper_length_mm]
+        categorical: [island]
+    tasks:
+      - name: species
+      - name: sex
+      - name: mass
+        column: body_mass_g
+        type: regression
+    """
     /// The CLI as built by `swift build` / `swift test`.
     static let binary = repository + "/.build/debug/mtkd"
 
@@ -24,18 +40,7 @@ struct TestPipeline {
         name: tiny
         seed: 7
         artifacts: artifacts
-        data:
-          csv: \(Self.penguins)
-          missing_values: ["NA"]
-          features:
-            numeric: [bill_length_mm, bill_depth_mm, flipper_length_mm]
-            categorical: [island]
-        tasks:
-          - name: species
-          - name: sex
-          - name: mass
-            column: body_mass_g
-            type: regression
+        \(Self.dataAndTasksYAML)
         teachers:
           species: {members: \(members), hidden: [16], epochs: \(epochs), batch_size: 16, learning_rate: 0.01}
           mass: {members: \(members), hidden: [16], epochs: \(epochs), batch_size: 16, learning_rate: 0.01}
