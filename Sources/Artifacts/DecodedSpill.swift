@@ -40,35 +40,52 @@ public final class DecodedSpill: @unchecked Sendable {
         budget = max(0, mb) << 20
     }
 
-    /// Rows `rows` of `split` in `path`, if set aside.
-    func get(path: String, split: String, rows: Range<Int>, cols: Int) throws -> Matrix? {
+    /// Rows `rows` of `split` in `path` into `m` (resized; its storage reused when it has the
+    /// size), if set aside; false (m untouched) if not.
+    func get(path: String, split: String, rows: Range<Int>, cols: Int, into m: inout Matrix) throws -> Bool {
         let found: (Spill, Entry)? = lock.withLock {
             guard let spill = spills[Key(path: path, split: split)], let entry = spill.blocks[rows] else { return nil }
             clock += 1
             spill.used = clock
             return (spill, entry)
         }
-        guard let (spill, entry) = found else { return nil }
-        var m = Matrix(rows: rows.count, cols: cols)
+        guard let (spill, entry) = found else { return false }
+        m.resize(rows: rows.count, cols: cols)
         if !entry.sparse {
             try m.storage.withUnsafeMutableBytes { try Self.readAll(spill.fd, $0, at: entry.offset) }
-            return m
+            return true
         }
-        // Sparse: per row its count of non-zeros (UInt32), then every column (UInt32) and value bits (UInt32).
-        var words = [UInt32](repeating: 0, count: rows.count + 2 * entry.nonZeros)
-        try words.withUnsafeMutableBytes { try Self.readAll(spill.fd, $0, at: entry.offset) }
-        words.withUnsafeBufferPointer { w in
-            m.storage.withUnsafeMutableBufferPointer { out in
-                let raw = UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: UInt32.self)
-                var at = rows.count
-                for r in 0..<rows.count {
-                    let count = Int(w[r]), base = r * cols
+        // Sparse: per row its count of non-zeros (UInt32), then every column (UInt32) and value
+        // bits (UInt32). Read in pieces of at most `pieceWords` (memory of a fixed size, reused,
+        // rather than a copy of the whole block's entries in new memory); each row is cleared
+        // just before its entries are written (one pass over the block's memory, not two).
+        let n = rows.count
+        var counts = [UInt32](repeating: 0, count: n)
+        try counts.withUnsafeMutableBytes { try Self.readAll(spill.fd, $0, at: entry.offset) }
+        let pieceWords = max(1 << 18, 2 * cols)
+        var piece = [UInt32](repeating: 0, count: pieceWords)
+        var next = entry.offset + 4 * n, left = 2 * entry.nonZeros  // file offset and words not yet read
+        var at = 0, have = 0  // the piece holds words at ..< have
+        try m.storage.withUnsafeMutableBufferPointer { out in
+            let raw = UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: UInt32.self)
+            try piece.withUnsafeMutableBufferPointer { w in
+                for r in 0..<n {
+                    let count = Int(counts[r]), base = r * cols
+                    if have - at < 2 * count {  // move the rest to the front and read more
+                        let rest = have - at
+                        if rest > 0 { w.baseAddress!.update(from: w.baseAddress! + at, count: rest) }
+                        let more = min(pieceWords - rest, left)
+                        try Self.readAll(spill.fd, UnsafeMutableRawBufferPointer(start: w.baseAddress! + rest, count: 4 * more), at: next)
+                        next += 4 * more; left -= more
+                        at = 0; have = rest + more
+                    }
+                    (raw + base).update(repeating: 0, count: cols)
                     for j in 0..<count { raw[base + Int(w[at + j])] = w[at + count + j] }
                     at += 2 * count
                 }
             }
         }
-        return m
+        return true
     }
 
     /// Sets `m`, rows `rows` of `split` in `path`, aside (unless already there or past the budget).

@@ -11,6 +11,10 @@ public final class MPIWorld: @unchecked Sendable {
     /// Ranks in all.
     public let size: Int
     private let comm: MPI_Comm
+    /// The ranks on this machine (`MPI_Comm_split_type` shared), made on first use.
+    private var node: MPI_Comm?
+    /// The shared-memory window of `sharedMemory`, if one was made, and its bytes.
+    private var window: (win: MPI_Win?, memory: UnsafeMutableRawBufferPointer)?
 
     /// The number of ranks `mpirun` (Open MPI, or a PMIx launcher such as Slurm's srun) started
     /// this process among, from its environment; nil when it was not started that way.
@@ -47,6 +51,54 @@ public final class MPIWorld: @unchecked Sendable {
         check(rc, "MPI_Allgather")
     }
 
+    /// `bytes` bytes every rank maps (an MPI-3 shared-memory window, allocated on rank 0), when
+    /// all ranks run on one machine; nil otherwise. Collective; a larger request replaces the
+    /// window, a smaller one reuses it. The window stays in a passive-target epoch (lock_all)
+    /// so that `barrier` can order the ranks' loads and stores with MPI_Win_sync.
+    public func sharedMemory(bytes: Int) -> UnsafeMutableRawBufferPointer? {
+        if node == nil {
+            var n: MPI_Comm? = nil
+            check(MPI_Comm_split_type(comm, mtkd_mpi_comm_type_shared(), 0, mtkd_mpi_info_null(), &n), "MPI_Comm_split_type")
+            node = n
+        }
+        var nodeSize: Int32 = 0
+        MPI_Comm_size(node, &nodeSize)
+        guard Int(nodeSize) == size else { return nil }
+        if let window, window.memory.count >= bytes { return window.memory }
+        freeWindow()
+        var win: MPI_Win? = nil
+        var base: UnsafeMutableRawPointer? = nil
+        let mine = rank == 0 ? MPI_Aint(bytes) : 0
+        check(withUnsafeMutablePointer(to: &base) { MPI_Win_allocate_shared(mine, 1, mtkd_mpi_info_null(), node, $0, &win) },
+              "MPI_Win_allocate_shared")
+        var size: MPI_Aint = 0
+        var unit: Int32 = 0
+        var first: UnsafeMutableRawPointer? = nil
+        check(withUnsafeMutablePointer(to: &first) { MPI_Win_shared_query(win, 0, &size, &unit, $0) }, "MPI_Win_shared_query")
+        check(MPI_Win_lock_all(mtkd_mpi_mode_nocheck(), win), "MPI_Win_lock_all")
+        let memory = UnsafeMutableRawBufferPointer(start: first, count: bytes)
+        window = (win, memory)
+        if rank == 0 { memory.initializeMemory(as: UInt8.self, repeating: 0) }
+        barrier()
+        return memory
+    }
+
+    /// Every rank waits for all; loads and stores to the shared window before it are ordered
+    /// before those after it on every rank (MPI_Win_sync, MPI_Barrier, MPI_Win_sync).
+    public func barrier() {
+        if let win = window?.win { check(MPI_Win_sync(win), "MPI_Win_sync") }
+        check(MPI_Barrier(comm), "MPI_Barrier")
+        if let win = window?.win { check(MPI_Win_sync(win), "MPI_Win_sync") }
+    }
+
+    private func freeWindow() {
+        guard let w = window?.win else { return }
+        var win: MPI_Win? = w
+        MPI_Win_unlock_all(w)
+        MPI_Win_free(&win)
+        window = nil
+    }
+
     /// Rank 0's `bytes` to every rank. Ranks other than 0 wait with a non-blocking broadcast
     /// polled every `pollMilliseconds`, so a rank idle for long (while rank 0 runs other work)
     /// does not spin on a core.
@@ -77,6 +129,8 @@ public final class MPIWorld: @unchecked Sendable {
 
     /// Ends MPI in this process (every rank, once, before exiting normally).
     public func finalize() {
+        freeWindow()
+        if node != nil { MPI_Comm_free(&node) }
         MPI_Finalize()
     }
 

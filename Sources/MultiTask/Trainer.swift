@@ -28,8 +28,9 @@ public final class Trainer {
     private var state: TrainerState?
     /// The ranks training this network together (nil: this process alone).
     public let group: DataParallelGroup?
-    /// The buffers of the ranks' sums (with `group`).
-    private let rankSum: RankSum?
+    /// The ranks' exchange of every step, each updating its share of the values (with `group`;
+    /// made by `fit`, where every rank is: making it is a collective).
+    private var exchange: ShardedExchange?
 
     /// - Parameter group: data-parallel ranks; every rank builds the same network and trainer
     ///   (same seeds and data) and calls `fit` at the same time.
@@ -38,7 +39,6 @@ public final class Trainer {
         self.network = network
         self.settings = settings
         self.group = group.flatMap { $0.size > 1 ? $0 : nil }
-        rankSum = self.group.map(RankSum.init)
         switch settings.optimizer {
         case .adam: optimizer = Adam(learningRate: settings.learningRate, weightDecay: settings.weightDecay)
         case .sgd: optimizer = SGD(learningRate: settings.learningRate, momentum: settings.momentum, weightDecay: settings.weightDecay)
@@ -112,6 +112,14 @@ public final class Trainer {
         var buffers = StepBuffers(tasks: tasks.count)
         // A source of one block is read once, not every epoch.
         let single: LabelledSet? = train.blockCount == 1 ? try train.block(0) : nil
+        if let group, exchange == nil {
+            // Room for every task's two loss terms and the stop flag.
+            let made = ShardedExchange(group: group, parameters: parameters, doubles: 2 * tasks.count + 1)
+            exchange = made
+            // Ranks that start from different weights (another seed, another checkpoint) would
+            // train on different gradients: refused before the first step, alike on every rank.
+            try Self.checkRanksAgree(parameters, exchange: made)
+        }
 
         if firstEpoch <= settings.epochs {
         for epoch in firstEpoch...settings.epochs {
@@ -143,6 +151,15 @@ public final class Trainer {
                     for t in tasks.indices { taskLossSums[t] += perTask[t] }
                     batches += 1
                     examples += rows.count
+                }
+            }
+            if let exchange {
+                // Each rank updated only its share of the optimizer's slots: the whole, on every
+                // rank, for the checkpoint.
+                var o = optimizer.state
+                if o.step > 0 {
+                    exchange.shareOwned(slots: &o.slots, of: parameters)
+                    try optimizer.restore(o, parameters: parameters)
                 }
             }
             if let bad = parameters.first(where: { !$0.value.storage.allSatisfy(\.isFinite) }) {
@@ -185,18 +202,19 @@ public final class Trainer {
         }
         }
         try Self.load(best, into: parameters)
-        if let rankSum { try Self.checkRanksAgree(parameters, rankSum: rankSum) }
+        if let exchange { try Self.checkRanksAgree(parameters, exchange: exchange) }
         return TrainingHistory(epochs: history, bestEpoch: bestEpoch, seconds: (clock.now - started).seconds)
     }
 
-    /// Data-parallel: every rank compares a hash of its final weights with the others' (one
-    /// collective); ranks that disagree (which the design rules out) fail alike, loudly.
-    static func checkRanksAgree(_ parameters: [Parameter], rankSum: RankSum) throws {
+    /// Data-parallel: every rank compares a hash of its weights with the others' (one
+    /// collective); ranks that disagree fail alike, loudly. Checked before training (ranks that
+    /// built different networks) and after it (an exchange that went wrong).
+    static func checkRanksAgree(_ parameters: [Parameter], exchange: ShardedExchange) throws {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for p in parameters {
             for v in p.value.storage { h = (h ^ UInt64(v.bitPattern)) &* 0x100_0000_01b3 }
         }
-        let hashes = rankSum.gather(h)
+        let hashes = exchange.gather(h)
         if let r = hashes.firstIndex(where: { $0 != hashes[0] }) { throw TrainerError.ranksDisagree(rank: r) }
     }
 
@@ -255,7 +273,8 @@ public final class Trainer {
     /// batch), so the gradients summed over the ranks are those of the whole batch's means. The
     /// ranks sum the gradients and the terms' loss sums in rank order; the learned task weights'
     /// gradients and the network's penalty (functions of the whole batch) are added after that,
-    /// the same on every rank.
+    /// the same on every rank. Each rank sums and updates only its share of the values and hands
+    /// the updated share to the others (`ShardedExchange`).
     private func step(rows idx: ArraySlice<Int>, onlyTask: Int?, train: LabelledSet, alpha: Float, buffers b: inout StepBuffers,
                       parameters: [Parameter], stop: Bool) -> (Double, [Double])? {
         let tasks = network.tasks
@@ -327,11 +346,11 @@ public final class Trainer {
         network.random.share = nil
         // Per task and term: the loss as the whole batch's mean.
         var termLosses: [[Double]] = terms.map { $0.map { $0.mean } }
-        if let rankSum, ranks > 1 {
-            // One collective per step: the gradients, every term's loss sum, and the stop flags.
+        if let exchange {
+            // The gradients on this rank's share of the values, every term's loss sum, and the stop flags.
             var doubles: [Double] = terms.flatMap { $0.map { (term: Term) -> Double in term.mean * Double(term.count) } }
             doubles.append(stop ? 1 : 0)
-            rankSum.sumInRankOrder(parameters, &doubles)
+            exchange.reduceOwned(parameters, &doubles)
             if doubles.last! > 0 { return nil }
             var k = 0
             for t in terms.indices {
@@ -361,7 +380,13 @@ public final class Trainer {
         }
         batchLoss += network.addPenalty()
         guard batchLoss.isFinite else { return (batchLoss, perTask) }  // the caller stops: no update from a non-finite loss
-        optimizer.step(parameters)
+        if let exchange {
+            // Each rank updates its share, then hands it to the others.
+            optimizer.step(parameters, ranges: exchange.owned)
+            exchange.shareOwned(parameters)
+        } else {
+            optimizer.step(parameters)
+        }
         return (batchLoss, perTask)
     }
 
@@ -454,7 +479,7 @@ public enum TrainerError: Error, CustomStringConvertible, Equatable {
     case diverged(epoch: Int, batch: Int, quantity: String, value: Double, learningRate: Float)
     /// `shouldStop` asked to stop during `epoch` (1-based), which did not complete.
     case interrupted(epoch: Int)
-    /// Data-parallel ranks ended with different weights (`rank` differs from rank 0).
+    /// Data-parallel ranks hold different weights (`rank` differs from rank 0).
     case ranksDisagree(rank: Int)
 
     public var description: String {
@@ -465,7 +490,7 @@ public enum TrainerError: Error, CustomStringConvertible, Equatable {
             return "diverged in epoch \(epoch), batch \(batch): \(quantity) is \(value.isNaN ? "NaN" : "\(value)"); no weights were saved. "
                 + "Lower the learning_rate (now \(lr), e.g. \(lr / 10)) and run again"
         case .interrupted(let epoch): return "interrupted in epoch \(epoch)"
-        case .ranksDisagree(let rank): return "ended with weights on rank \(rank) that differ from rank 0's"
+        case .ranksDisagree(let rank): return "rank \(rank) holds weights that differ from rank 0's (every rank must build the same network from the same seed and checkpoint)"
         }
     }
 }

@@ -19,7 +19,6 @@ public final class Dropout: Layer {
     private var scaleMask = Matrix.empty  // 0 or 1/(1-p) per element
     private var output = Matrix.empty
     private var dInput = Matrix.empty
-    private var wholeInput = Matrix.empty, wholeMask = Matrix.empty, wholeOutput = Matrix.empty
     private var active = false
 
     public init(probability: Float, random: RandomSource) {
@@ -31,23 +30,13 @@ public final class Dropout: Layer {
     public func forward(_ x: Matrix, training: Bool) -> Matrix {
         active = training && probability > 0
         guard active else { return x }
-        guard let share = random.share, share.total != x.rows else {
+        guard let share = random.share, share.total != x.rows else {  // the whole batch
             Kernels.dropout(x, probability: probability, rng: &random.rng, mask: &scaleMask, out: &output)
             return output
         }
-        // The whole batch's mask (the input's values do not matter for it), then this share's rows.
-        precondition(share.offset + x.rows <= share.total, "share outside the batch")
-        wholeInput.resize(rows: share.total, cols: x.cols)
-        Kernels.dropout(wholeInput, probability: probability, rng: &random.rng, mask: &wholeMask, out: &wholeOutput)
-        scaleMask = wholeMask.rows(share.offset..<(share.offset + x.rows))
-        output.resize(rows: x.rows, cols: x.cols)
-        x.storage.withUnsafeBufferPointer { px in
-            scaleMask.storage.withUnsafeBufferPointer { m in
-                output.storage.withUnsafeMutableBufferPointer { o in
-                    for i in px.indices { o[i] = px[i] * m[i] }
-                }
-            }
-        }
+        // This share's rows of the whole batch's masks, the other rows' draws skipped.
+        Kernels.dropout(x, rowsFrom: share.offset, ofBatch: share.total, probability: probability, rng: &random.rng,
+                        mask: &scaleMask, out: &output)
         return output
     }
 

@@ -18,6 +18,10 @@ public protocol Optimizer: AnyObject {
     var learningRate: Float { get set }
     /// Applies one update to every parameter (each scaled by its `learningRateScale`).
     func step(_ parameters: [Parameter])
+    /// One update of elements `ranges[i]` of parameter i alone (a data-parallel rank's share);
+    /// the other elements and their slots stay as they are. Every element updated gets the
+    /// bits a whole-parameter `step` gives it.
+    func step(_ parameters: [Parameter], ranges: [Range<Int>])
     var state: OptimizerState { get }
     /// Restores a state saved from an optimizer over the same parameters.
     func restore(_ state: OptimizerState, parameters: [Parameter]) throws
@@ -57,21 +61,26 @@ public final class Adam: Optimizer {
                            stepSize: stepSize, invSqrtC2: invSqrtC2, epsilon: eps)
     }
 
-    public func step(_ parameters: [Parameter]) {
+    public func step(_ parameters: [Parameter]) { step(parameters, ranges: parameters.map { 0..<$0.count }) }
+
+    public func step(_ parameters: [Parameter], ranges: [Range<Int>]) {
+        precondition(ranges.count == parameters.count, "one range per parameter")
         t += 1
-        for p in parameters {
+        for (p, range) in zip(parameters, ranges) {
             let id = ObjectIdentifier(p)
             if m[id] == nil {
                 m[id] = [Float](repeating: 0, count: p.count)
                 v[id] = [Float](repeating: 0, count: p.count)
                 names[id] = p.name
             }
+            guard !range.isEmpty else { continue }
             let lr = learningRate * p.learningRateScale
             p.value.storage.withUnsafeMutableBufferPointer { value in
                 p.grad.storage.withUnsafeBufferPointer { grad in
                     m[id]!.withUnsafeMutableBufferPointer { mm in
                         v[id]!.withUnsafeMutableBufferPointer { vv in
-                            Adam.update(value: value, grad: grad, m: mm, v: vv, step: t, learningRate: lr,
+                            Adam.update(value: .init(rebasing: value[range]), grad: .init(rebasing: grad[range]),
+                                        m: .init(rebasing: mm[range]), v: .init(rebasing: vv[range]), step: t, learningRate: lr,
                                         beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: p.decays ? weightDecay : 0)
                         }
                     }
@@ -129,20 +138,25 @@ public final class SGD: Optimizer {
         }
     }
 
-    public func step(_ parameters: [Parameter]) {
+    public func step(_ parameters: [Parameter]) { step(parameters, ranges: parameters.map { 0..<$0.count }) }
+
+    public func step(_ parameters: [Parameter], ranges: [Range<Int>]) {
+        precondition(ranges.count == parameters.count, "one range per parameter")
         t += 1
-        for p in parameters {
+        for (p, range) in zip(parameters, ranges) {
             let id = ObjectIdentifier(p)
             let first = buffers[id] == nil
             if first {
                 buffers[id] = [Float](repeating: 0, count: p.count)
                 names[id] = p.name
             }
+            guard !range.isEmpty else { continue }
             let lr = learningRate * p.learningRateScale
             p.value.storage.withUnsafeMutableBufferPointer { value in
                 p.grad.storage.withUnsafeBufferPointer { grad in
                     buffers[id]!.withUnsafeMutableBufferPointer { b in
-                        SGD.update(value: value, grad: grad, buffer: b, firstStep: first,
+                        SGD.update(value: .init(rebasing: value[range]), grad: .init(rebasing: grad[range]),
+                                   buffer: .init(rebasing: b[range]), firstStep: first,
                                    learningRate: lr, momentum: momentum, weightDecay: p.decays ? weightDecay : 0)
                     }
                 }

@@ -35,6 +35,46 @@ public enum Kernels {
         rng.s = (state[0], state[1], state[2], state[3])
     }
 
+    /// Inverted dropout on rows `offset ..< offset + x.rows` of a batch of `total` rows: the
+    /// masks and generator state of `dropout` on the whole batch (element e of the whole batch
+    /// takes half e mod 2 of draw e / 2), drawing only this share's draws and skipping the
+    /// others' with `RNG.advance` (a data-parallel rank's share of a layer's masks).
+    public static func dropout(_ x: Matrix, rowsFrom offset: Int, ofBatch total: Int, probability p: Float, rng: inout RNG,
+                               mask: inout Matrix, out: inout Matrix) {
+        precondition(offset >= 0 && offset + x.rows <= total, "share outside the batch")
+        mask.resize(rows: x.rows, cols: x.cols)
+        out.resize(rows: x.rows, cols: x.cols)
+        let first = offset * x.cols, end = first + x.count
+        rng.advance(by: first / 2)
+        var start = 0
+        if first % 2 == 1 && x.count > 0 {
+            // The first element is the second half (bits 16–39) of a draw the previous share began.
+            let d = rng.next()
+            let lo = UInt32(truncatingIfNeeded: d), hi = UInt32(truncatingIfNeeded: d >> 32)
+            let u1 = ((hi & 0xFF) << 16) | (lo >> 16)
+            let m: Float = u1 < UInt32(min(UInt64(Double(p) * 16_777_216), 0x1000000)) ? 0 : 1 / (1 - p)
+            mask.storage[0] = m
+            out.storage[0] = x.storage[0] * m
+            start = 1
+        }
+        if start < x.count {
+            var state = [rng.s.0, rng.s.1, rng.s.2, rng.s.3]
+            let threshold = UInt64(Double(p) * 16_777_216)
+            x.storage.withUnsafeBufferPointer { px in
+                mask.storage.withUnsafeMutableBufferPointer { pm in
+                    out.storage.withUnsafeMutableBufferPointer { po in
+                        state.withUnsafeMutableBufferPointer { st in
+                            mtkd_dropout_forward(x.count - start, px.baseAddress! + start, pm.baseAddress! + start, po.baseAddress! + start,
+                                                 st.baseAddress, threshold, 1 / (1 - p))
+                        }
+                    }
+                }
+            }
+            rng.s = (state[0], state[1], state[2], state[3])
+        }
+        rng.advance(by: (total * x.cols + 1) / 2 - (end + 1) / 2)
+    }
+
     /// One Adam step over a parameter's values (PyTorch's form, weight decay added to the gradient):
     /// g = grad + wd·θ; m = β₁m + (1−β₁)g; v = β₂v + (1−β₂)g²; θ −= stepSize·m / (√v·invSqrtC2 + ε).
     public static func adamUpdate(value: UnsafeMutableBufferPointer<Float>, grad: UnsafeBufferPointer<Float>,

@@ -62,9 +62,7 @@ public struct Matrix: Equatable, Sendable {
 
     /// Sets every element to `value`.
     public mutating func fill(_ value: Float) {
-        storage.withUnsafeMutableBufferPointer { p in
-            for i in p.indices { p[i] = value }
-        }
+        storage.withUnsafeMutableBufferPointer { $0.update(repeating: value) }
     }
 
     /// The values of row `r`.

@@ -5,15 +5,33 @@ import Tensor
 @testable import MultiTask
 
 /// Ranks as threads of one process: `allGather` meets at a barrier (the MPI ranks of
-/// `mpirun` are tested end to end in PipelineTests/Run/MPIRunTests).
+/// `mpirun` are tested end to end in PipelineTests/Run/MPIRunTests). With `sharesMemory`, the
+/// ranks exchange through one buffer (as MPI ranks on one machine do), else by `allGather` alone.
 final class ThreadRanks: @unchecked Sendable {
     let size: Int
+    let sharesMemory: Bool
     private let condition = NSCondition()
     private var slots: [[UInt8]]
     private var arrived = 0, generation = 0
     private var gathered: [UInt8] = []
+    private var memory = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
-    init(size: Int) { self.size = size; slots = Array(repeating: [], count: size) }
+    init(size: Int, sharesMemory: Bool = true) {
+        self.size = size; self.sharesMemory = sharesMemory; slots = Array(repeating: [], count: size)
+    }
+    deinit { memory.deallocate() }
+
+    func sharedMemory(rank: Int, bytes: Int) -> UnsafeMutableRawBufferPointer? {
+        guard sharesMemory else { return nil }
+        _ = gather(rank: rank, [])
+        if rank == 0 && memory.count < bytes {
+            memory.deallocate()
+            memory = .allocate(byteCount: bytes, alignment: 64)
+            memory.initializeMemory(as: UInt8.self, repeating: 0)
+        }
+        _ = gather(rank: rank, [])
+        return condition.withLock { memory }
+    }
 
     func gather(rank: Int, _ local: [UInt8]) -> [UInt8] {
         condition.lock()
@@ -42,6 +60,8 @@ final class ThreadRanks: @unchecked Sendable {
             let out = ranks.gather(rank: rank, Array(all[(rank * slot)..<((rank + 1) * slot)]))
             all.copyBytes(from: out)
         }
+        func sharedMemory(bytes: Int) -> UnsafeMutableRawBufferPointer? { ranks.sharedMemory(rank: rank, bytes: bytes) }
+        func barrier() { _ = ranks.gather(rank: rank, []) }
     }
 
     /// Runs `body(rank)` on `size` threads at once; results in rank order.
@@ -154,7 +174,7 @@ final class ThreadResults<T>: @unchecked Sendable {
         }
     }
 
-    @Test func ranksThatEndWithDifferentWeightsFailAlike() throws {
+    @Test func ranksThatStartFromDifferentWeightsFailAlike() throws {
         // Rank 1 starts from other weights (another seed), which the design rules out.
         let results = ThreadRanks(size: 2).run { rank -> TrainingHistory in
             let net = HardSharingNetwork(inputs: 5, hidden: [8], dropout: 0, tasks: Fixtures.tasks, seed: rank.rank == 0 ? 9 : 10)
@@ -164,7 +184,58 @@ final class ThreadResults<T>: @unchecked Sendable {
         for r in results {
             #expect(throws: TrainerError.ranksDisagree(rank: 1)) { try r.get() }
         }
-        #expect(TrainerError.ranksDisagree(rank: 1).description == "ended with weights on rank 1 that differ from rank 0's")
+        #expect(TrainerError.ranksDisagree(rank: 1).description
+                == "rank 1 holds weights that differ from rank 0's (every rank must build the same network from the same seed and checkpoint)")
+    }
+
+    @Test func bothTransportsAndAnyRankCountGiveEveryRankTheSameWeights() throws {
+        let shared = try ThreadRanks(size: 2).run { try Self.train(group: $0, epochs: 3) }.map { try $0.get().0 }
+        let gathered = try ThreadRanks(size: 2, sharesMemory: false).run { try Self.train(group: $0, epochs: 3) }.map { try $0.get().0 }
+        #expect(shared[0] == gathered[0], "shared memory and allGather sum the same values in the same order")
+        #expect(shared[1] == gathered[1])
+        let three = try ThreadRanks(size: 3).run { try Self.train(group: $0, epochs: 3) }.map { try $0.get().0 }
+        #expect(three[0] == three[1] && three[1] == three[2])
+    }
+
+    @Test func sharesCoverEveryElementOnceCutAtMultiplesOfEightInTheirParameter() {
+        let counts = [35, 3, 200, 17, 1]
+        for ranks in [1, 2, 3, 5] {
+            let shares = ShardedExchange.shares(counts: counts, ranks: ranks)
+            for (p, count) in counts.enumerated() {
+                let parts = shares.map { $0[p] }.filter { !$0.isEmpty }
+                #expect(parts.reduce(0) { $0 + $1.count } == count, "\(ranks) ranks, parameter \(p)")
+                #expect(zip(parts, parts.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+                #expect(parts.dropFirst().allSatisfy { $0.lowerBound % 8 == 0 })
+            }
+            let sizes = shares.map { $0.reduce(0) { $0 + $1.count } }
+            #expect(sizes.max()! - sizes.min()! <= 8 * 2, "\(ranks) ranks: \(sizes)")
+        }
+    }
+
+    /// An update of a parameter in the shares `ShardedExchange` cuts (at multiples of 8, the
+    /// vector width of the kernels) gives every element the bits of an update of the whole.
+    @Test(arguments: ["adam", "sgd"])
+    func anUpdateInSharesEqualsTheWholeUpdateBitForBit(_ kind: String) {
+        func parameters() -> [Parameter] {
+            var rng = RNG(seed: 3)
+            return [203, 13, 64].enumerated().map { i, n in
+                let p = Parameter(name: "p\(i)", value: Matrix(rows: 1, cols: n))
+                for k in 0..<n { p.value.storage[k] = rng.uniform(-1, 1); p.grad.storage[k] = rng.uniform(-1, 1) }
+                p.decays = i != 1
+                return p
+            }
+        }
+        func optimizer() -> Optimizer {
+            kind == "adam" ? Adam(learningRate: 0.01, weightDecay: 0.1) : SGD(learningRate: 0.01, momentum: 0.9, weightDecay: 0.1)
+        }
+        let whole = parameters(), parts = parameters()
+        let shares = ShardedExchange.shares(counts: whole.map(\.count), ranks: 3)
+        let a = optimizer(), ranks = shares.map { _ in optimizer() }  // one optimizer per rank
+        for _ in 0..<3 {
+            a.step(whole)
+            for (b, share) in zip(ranks, shares) { b.step(parts, ranges: share) }
+        }
+        #expect(whole.map(\.value.storage) == parts.map(\.value.storage))
     }
 
     @Test func shareSplitsABatchIntoContiguousNearlyEqualParts() {

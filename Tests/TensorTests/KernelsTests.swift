@@ -140,6 +140,39 @@ import Tensor
         #expect(abs(dropped - 0.1) < 0.005)
     }
 
+    @Test func advancingTheGeneratorEqualsDrawing() {
+        for n in [0, 1, 255, 256, 257, 1000, 65_539, 1 << 20] {
+            var drawn = RNG(seed: 17), skipped = RNG(seed: 17)
+            for _ in 0..<n { _ = drawn.next() }
+            skipped.advance(by: n)
+            #expect(skipped == drawn, "n = \(n)")
+            #expect(skipped.next() == drawn.next())
+        }
+    }
+
+    /// A share of a batch's rows gets exactly those rows of the whole batch's masks, and leaves
+    /// the generator where the whole batch would: odd widths put shares on odd elements, halfway
+    /// through a draw.
+    @Test func dropoutOfAShareIsThoseRowsOfTheWholeBatchsMasks() {
+        var rng = RNG(seed: 8)
+        for (rows, cols) in [(7, 5), (10, 33), (64, 256), (3, 1)] {
+            let x = randomMatrix(rows, cols, &rng)
+            inBothBuilds { build in
+                var whole = RNG(seed: 21), wholeMask = Matrix.empty, wholeOut = Matrix.empty
+                Kernels.dropout(x, probability: 0.25, rng: &whole, mask: &wholeMask, out: &wholeOut)
+                for cuts in [[0, rows], [0, rows / 2, rows], [0, 1, rows / 3, rows - 1, rows]] where cuts == cuts.sorted() {
+                    for (a, b) in zip(cuts, cuts.dropFirst()) {
+                        var g = RNG(seed: 21), m = Matrix.empty, out = Matrix.empty
+                        Kernels.dropout(x.rows(a..<b), rowsFrom: a, ofBatch: rows, probability: 0.25, rng: &g, mask: &m, out: &out)
+                        #expect(m.storage == wholeMask.rows(a..<b).storage, "\(build) \(rows)×\(cols) rows \(a)..<\(b)")
+                        #expect(out.storage == wholeOut.rows(a..<b).storage)
+                        #expect(g == whole, "\(build) \(rows)×\(cols) rows \(a)..<\(b): the generator ends where the whole batch's does")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func adamUpdateFollowsTheFormula() {
         var rng = RNG(seed: 7)
         for count in [1, 8, 21] {

@@ -112,19 +112,24 @@ final class SplitBlocks: RowBlocks {
 
     var count: Int { selection?.count ?? source.rows }
 
+    /// Per thread, the features of the block it read last: the next block is read into the same
+    /// memory when the thread no longer holds that block (a loop over blocks), instead of new memory.
+    private var spares: [pthread_t: Matrix] = [:]
+    private let sparesLock = NSLock()
+
     func block(_ index: Int) throws -> LabelledSet {
         let r = range(ofBlock: index)
-        let x: Matrix
+        let thread = pthread_self()
+        var x = sparesLock.withLock { spares.removeValue(forKey: thread) } ?? .empty
         if let selection {
             // Read the span of split rows the block needs, then keep the selected ones.
             let first = selection[r.lowerBound], last = selection[r.upperBound - 1]
             let span = try source.read(first..<(last + 1), cached: cached)
-            var picked = Matrix.empty
-            span.gatherRows(selection[r].map { $0 - first }[...], into: &picked)
-            x = picked
+            span.gatherRows(selection[r].map { $0 - first }[...], into: &x)
         } else {
-            x = try source.read(r, cached: cached)
+            try source.read(r, cached: cached, into: &x)
         }
+        sparesLock.withLock { spares[thread] = x }
         var blockTargets = targets.map { $0.slice(r) }
         for (t, source) in softSources { blockTargets[t].soft = try source.targets(r) }
         return LabelledSet(x: x, targets: blockTargets)
