@@ -207,7 +207,11 @@ public final class PipelineRunner {
                 let position = definitions.firstIndex { $0.name == d.name }!
                 // --force with --from forces that stage and what follows; upstream stages run only if stale.
                 let forced = fromIndex.map { position >= $0 } ?? options.force
-                let state = try checker.state(of: d, lock: lock)
+                var state = try checker.state(of: d, lock: lock)
+                if state == .upToDate, let slurm {
+                    let reasons = SlurmExecutor.otherRankCounts(d, spec: spec, layout: layout, checker: checker, ranks: slurm.settings.studentRanks)
+                    if !reasons.isEmpty { state = .stale(reasons) }
+                }
                 if !forced, state == .upToDate {
                     console.info("==> \(name): up to date, skipping")
                     continue
