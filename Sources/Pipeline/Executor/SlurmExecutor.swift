@@ -128,12 +128,18 @@ final class SlurmExecutor: @unchecked Sendable {
         let work = UnitWork(context: StageContext(spec: spec, layout: layout, console: Console(quiet: true)), definition: d,
                             inputs: inputs, force: false, isTrusted: { _ in true }, studentRanks: ranks)
         let stage = work.student(variant)
-        return (0..<stage.student.replicates).compactMap { k -> String? in
-            guard !stage.isCurrent(replicate: k) else { return nil }
-            let path = layout.student(variant, replicate: k)
-            let trained = ((try? ModelFile.read(from: path))?.ranks) ?? 1
+        // By the rank count the files hold: "students/kd/replicate-0.h5, replicate-1.h5 were trained over 2 MPI ranks, …".
+        var byCount: [Int: [Int]] = [:]
+        for k in 0..<stage.student.replicates where !stage.isCurrent(replicate: k) {
+            byCount[((try? ModelFile.read(from: layout.student(variant, replicate: k)))?.ranks) ?? 1, default: []].append(k)
+        }
+        return byCount.keys.sorted().map { trained in
+            let replicates = byCount[trained]!
+            let files = replicates.enumerated().map { i, k in
+                i == 0 ? layout.relative(layout.student(variant, replicate: k)) : (layout.student(variant, replicate: k) as NSString).lastPathComponent
+            }.joined(separator: ", ")
             let how = trained == ranks ? "with another number of MPI ranks" : trained > 1 ? "over \(trained) MPI ranks" : "in one process"
-            return "\(layout.relative(path)) was trained \(how), student_ranks is \(ranks)"
+            return "\(files) \(replicates.count == 1 ? "was" : "were") trained \(how), student_ranks is \(ranks)"
         }
     }
 

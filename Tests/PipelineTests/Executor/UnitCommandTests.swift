@@ -81,6 +81,31 @@ import TestSupport
         #expect(r.code == 64)
         #expect(r.err == "error: --partition applies to the Slurm executor: add --executor slurm (or executor: {kind: slurm} in the pipeline file)\n")
     }
+
+    @Test func studentRanksWithoutTheSlurmExecutorPointsToMpirun() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        let r = try runCLI(["run", p.file, "--student-ranks", "2"])
+        #expect(r.code == 64)
+        #expect(r.err == "error: --student-ranks applies to the Slurm executor: add --executor slurm, or run `mpirun -np N mtkd run …` to train students over N ranks here\n")
+    }
+
+    @Test func zeroStudentRanksOnTheCommandLineIsRefused() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        let r = try runCLI(["run", p.file, "--executor", "slurm", "--student-ranks", "0"])
+        #expect(r.code == 64)
+        #expect(r.err.hasPrefix("Error: --student-ranks must be between 1 and 1024, got 0\n"))
+    }
+
+    @Test func aTeacherMemberUnitUnderMpirunIsRefusedOnEveryRank() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        guard let r = try MPIRunTests.mpiRun(2, ["unit", p.file, "teachers/species/member-0"]) else { return }
+        #expect(r.code == 64)
+        #expect(r.err.contains("error: teachers/species/member-0 is a teacher member: it trains in one process, not over 2 MPI ranks (run it without mpirun)\n"))
+        #expect(!FileManager.default.fileExists(atPath: p.artifacts + "/units/teachers/species/member-0.json"))
+    }
 }
 
 /// `mtkd run --executor slurm` where Slurm is not installed.
