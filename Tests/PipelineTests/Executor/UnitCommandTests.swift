@@ -118,4 +118,21 @@ import TestSupport
         #expect(r.err.hasSuffix("error: --executor slurm needs Slurm's commands, and sbatch is not on PATH\n"))
         #expect(!FileManager.default.fileExists(atPath: p.artifacts + "/data/dataset.h5"))
     }
+
+    @Test func studentRanksWithoutMpirunOnPathFailsBeforeAnyStage() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        // Slurm's commands (never called) but no mpirun.
+        let bin = p.folder + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        for name in ["sbatch", "squeue"] {
+            _ = FileManager.default.createFile(atPath: bin + "/" + name, contents: Data("#!/bin/sh\nexit 1\n".utf8),
+                                               attributes: [.posixPermissions: 0o755])
+        }
+        let r = try runProcess("/usr/bin/env", ["PATH=\(bin)", TestPipeline.binary, "run", p.file, "--executor", "slurm", "--student-ranks", "2"])
+        #expect(r.code == 1)
+        #expect(r.err.hasSuffix("error: student_ranks 2 launches each student replicate with Open MPI's mpirun, which is not on PATH "
+                                + "(the jobs inherit this PATH; apt-get install openmpi-bin)\n"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: p.artifacts + "/data/dataset.h5"))
+    }
 }
