@@ -11,7 +11,8 @@ import Tensor
 /// ```
 /// /                          attrs mtkd_format="model" | "checkpoint", mtkd_version, kind="mlp", role, name,
 ///                                  blueprint (JSON), seed, best_epoch, parameter_count, fingerprint,
-///                                  task_log_variance (only with learned uncertainty weights)
+///                                  task_log_variance (only with learned uncertainty weights),
+///                                  ranks (only for a network trained data-parallel by more than one MPI rank)
 /// /parameters/<param>        (rows, cols) f32   e.g. trunk.0.weight (in, out), head.species.bias (1, C)
 /// /history/epoch             (E) i32
 /// /history/train_loss        (E) f64
@@ -50,6 +51,9 @@ public struct ModelFile {
     /// From raw CSV columns to inputs, and from outputs to labels: what makes the file predict
     /// on its own. Written by the stages for every finished network; nil in checkpoints.
     public var preprocessing: Preprocessing?
+    /// The MPI ranks that trained the network data-parallel, when more than one (nil: one process;
+    /// the attribute is written only then, so one process's files keep their bytes).
+    public var ranks: Int?
 
     public init(role: String, name: String, blueprint: NetworkBlueprint, seed: UInt64,
                 parameters: [(name: String, value: Matrix)], history: [EpochRecord], bestEpoch: Int, fingerprint: String = "",
@@ -104,6 +108,7 @@ public struct ModelFile {
         try root.attributes.set("parameter_count", .int(Int64(parameterCount)))
         try root.attributes.set("fingerprint", .string(fingerprint))
         if let s = taskLogVariance { try root.attributes.set("task_log_variance", .doubles(s.map(Double.init))) }
+        if let ranks, ranks > 1 { try root.attributes.set("ranks", .int(Int64(ranks))) }
         try preprocessing?.write(into: root)
         try Self.writeParameters(parameters, to: try root.createGroup("parameters"))
         let h = try root.createGroup("history")
@@ -180,6 +185,7 @@ public struct ModelFile {
                             ? try root.attributes.doubles("task_log_variance").map(Float.init) : nil)
         model.preprocessing = try Preprocessing.read(from: root, path: path)
         try model.preprocessing?.check(against: blueprint, path: path)
+        if root.attributes.contains("ranks") { model.ranks = Int(try root.attributes.int("ranks")) }
         return model
     }
 }

@@ -63,6 +63,8 @@ public struct ModelMeaning: Codable, Equatable, Sendable {
     public var bestScore: Double?
     /// From raw CSV columns to inputs and from outputs to labels (nil in checkpoints).
     public var preprocessing: Preprocessing?
+    /// The MPI ranks that trained the network data-parallel, when more than one (nil: one process).
+    public var ranks: Int?
 
     public init(_ model: ModelFile) {
         role = model.role
@@ -89,6 +91,7 @@ public struct ModelMeaning: Codable, Equatable, Sendable {
         bestEpoch = model.bestEpoch
         bestScore = model.history.first { $0.epoch == model.bestEpoch }?.validationScore
         preprocessing = model.preprocessing
+        ranks = model.ranks.flatMap { $0 > 1 ? $0 : nil }
     }
 
     /// The T×T matrix of a cross-stitch parameter ("stitch.<ℓ>"): stored (T, T) per layer, or
@@ -133,6 +136,10 @@ public struct ModelMeaning: Codable, Equatable, Sendable {
                      + "\(tasks.count) head\(tasks.count == 1 ? "" : "s"), dropout \(Format.compact(dropout)), seed \(seed)"
                      + (alphaSame.map { ", stitches start at α_same \(Format.compact($0))" + (perUnit == true ? " per unit" : " per layer") } ?? "")
                      + (lambda.map { ", coupling λ \(Format.compact($0))" } ?? ""))
+        if let ranks {
+            // A checkpoint resumes, and a file counts as current, only with the same number of ranks.
+            overview.add("trained by", "\(ranks) MPI ranks, data-parallel (same bytes only with \(ranks) ranks again)")
+        }
         for task in tasks {
             overview.add("task \(task.name)", "\(task.kind), \(task.outputs) output\(task.outputs == 1 ? "" : "s")")
         }

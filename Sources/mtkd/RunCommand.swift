@@ -39,6 +39,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "CPUs Slurm gives one unit (executor.cpus_per_unit).")
     var cpusPerUnit: Int?
 
+    @Option(name: .long, help: "MPI ranks that train each student replicate under Slurm: one job of N tasks running mpirun -np N (executor.student_ranks; default 1).")
+    var studentRanks: Int?
+
     @Option(name: .long, parsing: .unconditionalSingleValue, help: ArgumentHelp("One more sbatch argument, e.g. --sbatch-arg=--qos=short (repeatable; executor.sbatch_args).", valueName: "arg"))
     var sbatchArg: [String] = []
 
@@ -48,8 +51,11 @@ struct RunCommand: ParsableCommand {
         if let timeLimit, !ExecutorSpec.isTimeLimit(timeLimit) {
             throw ValidationError("--time-limit \(timeLimit) is not a Slurm time limit: minutes (30), H:M:S (1:30:00) or D-H:M:S (2-00:00:00)")
         }
-        if let cpusPerUnit, !(1...1024).contains(cpusPerUnit) {
-            throw ValidationError("--cpus-per-unit must be between 1 and 1024, got \(cpusPerUnit)")
+        for (flag, value, range) in [("--cpus-per-unit", cpusPerUnit, ExecutorSpec.cpusPerUnitRange),
+                                     ("--student-ranks", studentRanks, ExecutorSpec.studentRanksRange)] {
+            if let value, !range.contains(value) {
+                throw ValidationError("\(flag) must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+            }
         }
     }
 
@@ -88,9 +94,13 @@ struct RunCommand: ParsableCommand {
         if let partition { e.partition = partition }
         if let timeLimit { e.timeLimit = timeLimit }
         if let cpusPerUnit { e.cpusPerUnit = cpusPerUnit }
+        if let studentRanks { e.studentRanks = studentRanks }
         if !sbatchArg.isEmpty { e.sbatchArgs = sbatchArg }
         let given = [("--partition", partition != nil), ("--time-limit", timeLimit != nil), ("--cpus-per-unit", cpusPerUnit != nil),
                      ("--sbatch-arg", !sbatchArg.isEmpty)].filter(\.1).map(\.0)
+        if e.kind != .slurm, studentRanks != nil {
+            throw CLIError.usage("--student-ranks applies to the Slurm executor: add --executor slurm, or run `mpirun -np N mtkd run …` to train students over N ranks here")
+        }
         if e.kind != .slurm, let first = given.first {
             throw CLIError.usage("\(first) applies to the Slurm executor: add --executor slurm (or executor: {kind: slurm} in the pipeline file)")
         }

@@ -112,4 +112,36 @@ import Testing
               b  0.100  0.900
             """))
     }
+
+    @Test func aNetworkTrainedOverTwoMPIRanksShowsItsRankCount() throws {
+        let inspection = try TemporaryFolder.with { folder in
+            let path = folder.path("students/kd/replicate-0.h5")
+            var model = try Fixtures.model(role: "student", name: "kd/replicate-0")
+            model.ranks = 2
+            try model.write(to: path)
+            return try Inspector.inspect(path: path)
+        }
+        #expect(inspection.model?.ranks == 2)
+        #expect(inspection.text().contains("""
+              network       student kd/replicate-0
+              architecture  hard-sharing: 4 inputs → hidden [5] → 1 head, dropout 0.1, seed 11
+              trained by    2 MPI ranks, data-parallel (same bytes only with 2 ranks again)
+              task species  classification, 3 outputs
+            """))
+        #expect(String(decoding: try inspection.json(), as: UTF8.self).contains("\"ranks\" : 2"))
+    }
+
+    @Test func aNetworkOfOneProcessHasNoRankAttributeAndNoRankLine() throws {
+        let (inspection, attributes) = try TemporaryFolder.with { folder in
+            let path = folder.path("students/kd/replicate-0.h5")
+            var model = try Fixtures.model(role: "student", name: "kd/replicate-0")
+            model.ranks = 1
+            try model.write(to: path)
+            return (try Inspector.inspect(path: path), try ModelFile.read(from: path).ranks)
+        }
+        #expect(attributes == nil)
+        #expect(inspection.model?.ranks == nil)
+        #expect(!inspection.text().contains("trained by"))
+        #expect(inspection.tree?.text().contains("ranks") == false)
+    }
 }

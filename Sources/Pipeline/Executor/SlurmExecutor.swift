@@ -11,6 +11,10 @@ import Foundation
 /// its stage's job still queued or running (checked with `squeue`) and waits for it instead of
 /// submitting twice. A unit that was cancelled, preempted or killed leaves its checkpoint; the
 /// next `mtkd run` submits it again and it resumes from there.
+///
+/// With `student_ranks` N > 1 each student replicate is a job of N tasks whose script runs
+/// `mpirun -np $SLURM_NTASKS mtkd unit …`: the replicate trains data-parallel as under
+/// `mpirun -np N mtkd run`, and replicates trained over another number of ranks are stale.
 final class SlurmExecutor: @unchecked Sendable {
     let spec: PipelineSpec
     let layout: ArtifactLayout
@@ -97,7 +101,7 @@ final class SlurmExecutor: @unchecked Sendable {
             }
         }
         let current = UnitWork(context: work.context, definition: work.definition, inputs: work.inputs, force: false,
-                               isTrusted: work.isTrusted)
+                               isTrusted: work.isTrusted, studentRanks: settings.studentRanks)
         let todo = units.filter { !current.isCurrent($0) }
         for unit in units where !todo.contains(unit) && !attached {
             console.info("  \(unit.network): unchanged, reusing \(layout.relative(unit.output(layout)))")
@@ -110,11 +114,36 @@ final class SlurmExecutor: @unchecked Sendable {
         // The units read the pipeline file when they start: one edited meanwhile gives files of other
         // settings, which must not be recorded under this run's fingerprint.
         let expected = UnitWork(context: work.context, definition: work.definition, inputs: work.inputs, force: false,
-                                isTrusted: { _ in true })
+                                isTrusted: { _ in true }, studentRanks: settings.studentRanks)
         let other = units.filter { !expected.isCurrent($0) }
         if !other.isEmpty {
             throw SlurmError(message: "\(other.map(\.id).joined(separator: ", ")) \(other.count == 1 ? "was" : "were") trained with other settings "
                              + "than this run's (was the pipeline file or its data changed while the units ran?); `mtkd run --executor slurm` again trains \(other.count == 1 ? "it" : "them")")
+        }
+    }
+
+    /// A student stage whose lock entry is up to date may still hold replicates trained over
+    /// another number of MPI ranks than `ranks` (N ranks give other bytes than one process, so the
+    /// count is part of each replicate's fingerprint): for those, why the stage is stale (empty when none).
+    /// The Slurm driver, which decides the rank count, retrains them; a local run keeps them.
+    static func otherRankCounts(_ d: StageDefinition, spec: PipelineSpec, layout: ArtifactLayout, checker: StageChecker,
+                                ranks: Int) -> [String] {
+        guard case .student(let variant) = d.name, let inputs = try? checker.inputHashes(d) else { return [] }
+        let work = UnitWork(context: StageContext(spec: spec, layout: layout, console: Console(quiet: true)), definition: d,
+                            inputs: inputs, force: false, isTrusted: { _ in true }, studentRanks: ranks)
+        let stage = work.student(variant)
+        // By the rank count the files hold: "students/kd/replicate-0.h5, replicate-1.h5 were trained over 2 MPI ranks, …".
+        var byCount: [Int: [Int]] = [:]
+        for k in 0..<stage.student.replicates where !stage.isCurrent(replicate: k) {
+            byCount[((try? ModelFile.read(from: layout.student(variant, replicate: k)))?.ranks) ?? 1, default: []].append(k)
+        }
+        return byCount.keys.sorted().map { trained in
+            let replicates = byCount[trained]!
+            let files = replicates.enumerated().map { i, k in
+                i == 0 ? layout.relative(layout.student(variant, replicate: k)) : (layout.student(variant, replicate: k) as NSString).lastPathComponent
+            }.joined(separator: ", ")
+            let how = trained == ranks ? "with another number of MPI ranks" : trained > 1 ? "over \(trained) MPI ranks" : "in one process"
+            return "\(files) \(replicates.count == 1 ? "was" : "were") trained \(how), student_ranks is \(ranks)"
         }
     }
 
@@ -132,10 +161,22 @@ final class SlurmExecutor: @unchecked Sendable {
         layout.path("slurm/logs/\(Self.slug(stage))/\(job)_\(index).log")
     }
 
-    /// The command a unit's task runs. A student unit trained data-parallel would be launched
-    /// here as `mpirun -np N mtkd unit …` (with `--ntasks N` given to sbatch): the hook for MPI.
-    func unitCommand() -> [String] {
-        [binary, "unit", spec.file, "\"${units[$SLURM_ARRAY_TASK_ID]}\"", "--artifacts", spec.artifactsRoot, "--threads", String(threads)]
+    /// The processes that train one unit of `stage`: `student_ranks` MPI ranks for a student
+    /// replicate, one process for a teacher member.
+    func ranks(_ stage: StageName) -> Int {
+        if case .student = stage { return settings.studentRanks }
+        return 1
+    }
+
+    /// The command line a unit's task runs (bash; `${units[$SLURM_ARRAY_TASK_ID]}` is the unit).
+    /// Over N ranks, Open MPI's `mpirun` starts N copies in the job's allocation of N tasks: it
+    /// reads the allocation from Slurm's environment and ends every rank when one dies.
+    func unitCommand(ranks: Int) -> String {
+        let unit = [binary, "unit", spec.file].map(Slurm.quote).joined(separator: " ") + " \"${units[$SLURM_ARRAY_TASK_ID]}\" "
+            + ["--artifacts", spec.artifactsRoot, "--threads", String(threads)].map(Slurm.quote).joined(separator: " ")
+        guard ranks > 1 else { return unit }
+        // Binding left to Slurm (a rank pinned to core 0 could share it with another job's unit).
+        return "mpirun -np \"$SLURM_NTASKS\" --bind-to none " + unit
     }
 
     /// Writes the stage's batch script and submits it as a job array, one task per unit.
@@ -143,7 +184,8 @@ final class SlurmExecutor: @unchecked Sendable {
         let name = stage.description
         let slug = Self.slug(name)
         let script = layout.path("slurm/\(slug).sh")
-        let command = unitCommand().enumerated().map { $0.offset == 3 ? $0.element : Slurm.quote($0.element) }.joined(separator: " ")
+        let ranks = ranks(stage)
+        let command = unitCommand(ranks: ranks)
         let text = """
         #!/bin/bash
         # Units of stage \(name) of pipeline \(spec.name), submitted by `mtkd run --executor slurm`:
@@ -158,6 +200,7 @@ final class SlurmExecutor: @unchecked Sendable {
         var arguments = ["--parsable", "--array=0-\(units.count - 1)", "--job-name=\(Self.jobName(pipeline: layout, stage: name))",
                          "--output=\(layout.path("slurm/logs/\(slug)/%A_%a.log"))", "--open-mode=append",
                          "--cpus-per-task=\(settings.cpusPerUnit)", "--chdir=\(FileManager.default.currentDirectoryPath)"]
+        if ranks > 1 { arguments.insert("--ntasks=\(ranks)", at: arguments.count - 2) }
         if let partition = settings.partition { arguments.append("--partition=\(partition)") }
         if let time = settings.timeLimit { arguments.append("--time=\(time)") }
         arguments += settings.sbatchArgs
@@ -171,7 +214,9 @@ final class SlurmExecutor: @unchecked Sendable {
                                     sbatch: arguments)
         try updateRecord { $0.stages[name] = submission }
         let place = settings.partition.map { " to partition \($0)" } ?? ""
-        console.info("  submitted \(units.count) unit\(units.count == 1 ? "" : "s") as Slurm job array \(job) (0-\(units.count - 1))\(place), \(settings.cpusPerUnit) CPU\(settings.cpusPerUnit == 1 ? "" : "s") each")
+        let cpus = "\(settings.cpusPerUnit) CPU\(settings.cpusPerUnit == 1 ? "" : "s")"
+        console.info("  submitted \(units.count) unit\(units.count == 1 ? "" : "s") as Slurm job array \(job) (0-\(units.count - 1))\(place), "
+                     + (ranks > 1 ? "each \(ranks) MPI ranks of \(cpus)" : "\(cpus) each"))
         return submission
     }
 
@@ -220,7 +265,15 @@ final class SlurmExecutor: @unchecked Sendable {
             }
             if Date().timeIntervalSince(lastQueueCheck) >= queuePoll {
                 lastQueueCheck = Date()
-                if Slurm.queueState(job: submission.job, name: Self.jobName(pipeline: layout, stage: stage)) == .gone {
+                let queue = Slurm.queue(job: submission.job, name: Self.jobName(pipeline: layout, stage: stage))
+                if queue.neverSatisfied {
+                    // Pending for ever otherwise: stop the units that have not started, and say why.
+                    let cancelled = (try? Slurm.command("scancel", [submission.job]))?.code == 0
+                    throw SlurmError(message: "the units of \(stage) (job \(submission.job)) can never start: a job they depend on "
+                                     + "(--dependency in sbatch_args) did not succeed (Slurm: DependencyNeverSatisfied); "
+                                     + (cancelled ? "cancelled them with scancel \(submission.job)" : "cancel them with scancel \(submission.job)"))
+                }
+                if queue.state == .gone {
                     // Give the last state files a moment to show (a shared filesystem may lag).
                     if let since = queueGoneSince, Date().timeIntervalSince(since) > 3 {
                         for i in units.indices where endings[i] == nil {
@@ -305,17 +358,24 @@ enum Slurm {
     enum QueueState { case active, gone, unknown }
 
     /// Whether Slurm still has any task of `job`, named `name`, queued or running.
-    static func queueState(job: String, name: String) -> QueueState {
-        guard let result = try? command("squeue", ["-h", "-j", job, "-o", "%T %j"]) else { return .unknown }
+    static func queueState(job: String, name: String) -> QueueState { queue(job: job, name: name).state }
+
+    /// What Slurm says of `job` (named `name`): whether a task is queued or running, and whether
+    /// one waits for a dependency that can never be met (a job it depends on failed: Slurm then
+    /// leaves it pending for ever, with reason DependencyNeverSatisfied).
+    static func queue(job: String, name: String) -> (state: QueueState, neverSatisfied: Bool) {
+        guard let result = try? command("squeue", ["-h", "-j", job, "-o", "%T|%r|%j"]) else { return (.unknown, false) }
         if result.code != 0 {
-            return result.err.contains("Invalid job id") ? .gone : .unknown
+            return (result.err.contains("Invalid job id") ? .gone : .unknown, false)
         }
         let finished: Set<String> = ["COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL",
                                      "DEADLINE", "OUT_OF_MEMORY"]
-        let states = result.out.split(separator: "\n").compactMap { line -> String? in
-            let fields = line.split(separator: " ", maxSplits: 1).map(String.init)
-            return fields.count == 2 && fields[1] == name ? fields[0] : nil
+        let tasks = result.out.split(separator: "\n").compactMap { line -> (state: String, reason: String)? in
+            let fields = line.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            return fields.count == 3 && fields[2] == name ? (fields[0], fields[1]) : nil
         }
-        return states.contains { !finished.contains($0) } ? .active : .gone
+        let active = tasks.filter { !finished.contains($0.state) }
+        return (active.isEmpty ? .gone : .active,
+                active.contains { $0.state == "PENDING" && $0.reason == "DependencyNeverSatisfied" })
     }
 }

@@ -57,6 +57,9 @@ public struct UnitRunner {
     public let console: Console
     /// OpenBLAS threads for matrix products.
     public let threads: Int
+    /// Under `mpirun -np N` (N > 1), on rank 0: the ranks that train a student replicate with it
+    /// (the others follow `DataParallelFollower`, as under `mtkd run`). Teacher members train in one process.
+    public var ranks: RankGroup?
 
     public init(spec: PipelineSpec, console: Console, threads: Int = 1) {
         self.spec = spec; self.threads = threads
@@ -70,6 +73,9 @@ public struct UnitRunner {
     /// Runs `unit`; returns its final state (also written to `units/<id>.json`).
     @discardableResult
     public func run(_ unit: WorkUnit) throws -> UnitState {
+        if let ranks, case .teacherMember = unit.kind {
+            throw UnitError(message: "\(unit.id) is a teacher member: it trains in one process, not over \(ranks.size) MPI ranks (run it without mpirun)")
+        }
         let unitLock: RunLock
         do { unitLock = try RunLock(path: Self.lockPath(unit, layout)) } catch let busy as RunLock.Busy {
             throw UnitFailure(unit: unit.id, reason: "another copy of this unit is running (\(busy.owner))")
@@ -86,7 +92,8 @@ public struct UnitRunner {
         var state = UnitState(unit: unit.id, state: .running, job: job, host: ProcessInfo.processInfo.hostName,
                               pid: getpid(), started: now(), networks: [:])
         try state.write(layout, unit: unit)
-        console.info("mtkd unit \(unit.id) (pipeline \(spec.name)\(job.map { ", job \($0)" } ?? ""), pid \(getpid()) on \(state.host))")
+        let over = ranks.map { ", data-parallel over \($0.size) MPI ranks" } ?? ""
+        console.info("mtkd unit \(unit.id) (pipeline \(spec.name)\(job.map { ", job \($0)" } ?? ""), pid \(getpid()) on \(state.host)\(over))")
         let timings = NetworkTimings()
         do {
             guard let d = StageDefinition.all(spec).first(where: { $0.name == unit.stage }) else {
@@ -97,8 +104,9 @@ public struct UnitRunner {
             let inputs = try checker.inputHashes(d)
             // The lock as the driver last wrote it: which outputs it recorded (an unreadable one records none).
             let previous = ((try? LockFile.read(from: layout.lock)) ?? nil)?.stages[d.name.description]
-            let work = UnitWork(context: StageContext(spec: spec, layout: layout, console: console, timings: timings),
-                                definition: d, inputs: inputs, force: false,
+            var context = StageContext(spec: spec, layout: layout, console: console, timings: timings)
+            context.ranks = ranks
+            let work = UnitWork(context: context, definition: d, inputs: inputs, force: false,
                                 isTrusted: UnitWork.trust(previous: previous, layout: layout, hasher: hasher))
             if work.isCurrent(unit) {
                 console.info("  \(unit.id): up to date, reusing \(layout.relative(unit.output(layout)))")

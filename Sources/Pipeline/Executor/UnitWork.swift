@@ -11,6 +11,9 @@ struct UnitWork {
     let inputs: [String: FileHash]
     let force: Bool
     let isTrusted: (String) -> Bool
+    /// The MPI ranks each student replicate trains with (part of its fingerprint), when this
+    /// process is not one of them: `executor.student_ranks` for the Slurm driver.
+    var studentRanks = 1
 
     /// Whether an existing output file is the one the lock recorded (or the stage never completed,
     /// e.g. it was killed after writing some of its files): only such a file is reused.
@@ -32,7 +35,9 @@ struct UnitWork {
         let student = context.spec.students.first { $0.name == variant }!
         let base = Fingerprint.of(stage: definition.name.description,
                                   params: definition.params.filter { !$0.key.hasSuffix(".replicates") }, inputs: inputs)
-        return StudentStage(context: context, student: student, fingerprint: base, force: force, isTrusted: isTrusted)
+        var stage = StudentStage(context: context, student: student, fingerprint: base, force: force, isTrusted: isTrusted)
+        stage.plannedRanks = studentRanks
+        return stage
     }
 
     /// Whether the unit's output is what a run would write now (it is reused without training).

@@ -145,6 +145,10 @@ public final class PipelineRunner {
         if slurm != nil, let missing = ["sbatch", "squeue"].first(where: { Slurm.which($0) == nil }) {
             throw SlurmError(message: "--executor slurm needs Slurm's commands, and \(missing) is not on PATH")
         }
+        if let slurm, slurm.settings.studentRanks > 1, Slurm.which("mpirun") == nil {
+            throw SlurmError(message: "student_ranks \(slurm.settings.studentRanks) launches each student replicate with Open MPI's mpirun, "
+                             + "which is not on PATH (the jobs inherit this PATH; apt-get install openmpi-bin)")
+        }
         // Units a killed driver submitted may still be queued or running: their partial files are not debris.
         let active = SlurmExecutor.activeJobs(layout)
         if active.isEmpty {
@@ -207,7 +211,11 @@ public final class PipelineRunner {
                 let position = definitions.firstIndex { $0.name == d.name }!
                 // --force with --from forces that stage and what follows; upstream stages run only if stale.
                 let forced = fromIndex.map { position >= $0 } ?? options.force
-                let state = try checker.state(of: d, lock: lock)
+                var state = try checker.state(of: d, lock: lock)
+                if state == .upToDate, let slurm {
+                    let reasons = SlurmExecutor.otherRankCounts(d, spec: spec, layout: layout, checker: checker, ranks: slurm.settings.studentRanks)
+                    if !reasons.isEmpty { state = .stale(reasons) }
+                }
                 if !forced, state == .upToDate {
                     console.info("==> \(name): up to date, skipping")
                     continue

@@ -50,7 +50,12 @@ public struct PipelineStatus: Sendable, Codable {
         var willRun = Set<StageName>()
         var reports: [StageStatusReport] = []
         for d in StageDefinition.all(spec) {
-            let state = try checker.state(of: d, lock: lock)
+            var state = try checker.state(of: d, lock: lock)
+            if state == .upToDate, spec.executor.kind == .slurm {
+                // As the Slurm driver decides: students trained over another number of ranks than the file's student_ranks.
+                let r = SlurmExecutor.otherRankCounts(d, spec: spec, layout: layout, checker: checker, ranks: spec.executor.studentRanks)
+                if !r.isEmpty { state = .stale(r) }
+            }
             var label = state.label
             var reasons: [String] = []
             if case .stale(let r) = state { reasons = r }

@@ -4,7 +4,9 @@ import Foundation
 /// --executor …`, which wins): in this process (`local`, `--jobs` at a time) or as Slurm jobs.
 ///
 /// None of it is part of any fingerprint: every executor runs the same units and writes the same
-/// bytes, so switching executors never makes a stage stale.
+/// bytes, so switching executors never makes a stage stale. The one exception is `student_ranks`:
+/// N data-parallel ranks give other bytes than one process, so a student replicate's fingerprint
+/// holds its rank count, and the Slurm driver retrains students trained with another count.
 public struct ExecutorSpec: Equatable, Sendable {
     public enum Kind: String, CaseIterable, Sendable { case local, slurm }
 
@@ -17,6 +19,12 @@ public struct ExecutorSpec: Equatable, Sendable {
     public var cpusPerUnit = 1
     /// More `sbatch` arguments, given as they are (e.g. `--qos=short`, `--account=lab`).
     public var sbatchArgs: [String] = []
+    /// MPI ranks that train each student replicate (`sbatch --ntasks`, `mpirun -np`); 1: one process.
+    public var studentRanks = 1
+
+    /// The values `cpus_per_unit` and `student_ranks` (and their command-line options) may take.
+    public static let cpusPerUnitRange = SpecLimits.cpusPerUnit
+    public static let studentRanksRange = SpecLimits.studentRanks
 
     public init(kind: Kind = .local) { self.kind = kind }
 
@@ -36,7 +44,7 @@ public struct ExecutorSpec: Equatable, Sendable {
 }
 
 extension SpecDraft {
-    static let executorKeys = ["kind", "partition", "time_limit", "cpus_per_unit", "sbatch_args"]
+    static let executorKeys = ["kind", "partition", "time_limit", "cpus_per_unit", "sbatch_args", "student_ranks"]
 
     /// Reads `executor:`.
     static func executor(_ node: SpecNode) throws -> ExecutorSpec {
@@ -52,6 +60,7 @@ extension SpecDraft {
                 }
                 spec.timeLimit = text
             case "cpus_per_unit": spec.cpusPerUnit = try value.int(in: SpecLimits.cpusPerUnit)
+            case "student_ranks": spec.studentRanks = try value.int(in: SpecLimits.studentRanks)
             case "sbatch_args":
                 spec.sbatchArgs = try value.items(of: "sbatch arguments").map { try $0.nonEmptyString("an sbatch argument such as --qos=short") }
             default: break

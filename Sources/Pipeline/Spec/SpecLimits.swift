@@ -33,6 +33,8 @@ enum SpecLimits {
     static let transferMultiplier = 0...100
     /// CPUs Slurm gives one training unit (`executor.cpus_per_unit`).
     static let cpusPerUnit = 1...1_024
+    /// MPI ranks that train one student replicate under Slurm (`executor.student_ranks`).
+    static let studentRanks = 1...1_024
     /// Depth of a GBDT teacher's trees: 2^depth leaves each, at most.
     static let maxDepth = 1...30
     /// Boosting rounds of one GBDT member.

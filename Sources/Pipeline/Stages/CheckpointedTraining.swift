@@ -57,8 +57,9 @@ struct CheckpointedTraining {
                 try fm.removeItem(atPath: checkpointPath)
             }
         }
-        let template = ModelFile(role: role, name: name, network: network, seed: seed,
+        var template = ModelFile(role: role, name: name, network: network, seed: seed,
                                  history: TrainingHistory(epochs: [], bestEpoch: 0, seconds: 0), fingerprint: fingerprint)
+        template.ranks = group.map(\.size)
         let history: TrainingHistory
         beforeFit?(resumed)
         do {
@@ -83,6 +84,7 @@ struct CheckpointedTraining {
         var model = ModelFile(role: role, name: name, network: network, seed: seed, history: history, fingerprint: fingerprint,
                               taskLogVariance: trainer.logVariance?.value.storage)
         model.preprocessing = preprocessing
+        model.ranks = template.ranks
         try model.write(to: finalPath)
         if fm.fileExists(atPath: checkpointPath) { try fm.removeItem(atPath: checkpointPath) }
         return .trained(history)

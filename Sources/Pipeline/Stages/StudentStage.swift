@@ -15,11 +15,17 @@ public struct StudentStage {
     public let force: Bool
     /// Whether an existing output file is the one the lock recorded (see `CheckpointedTraining`).
     public let isTrusted: (String) -> Bool
+    /// The ranks the replicates train with when this process is not one of them: the Slurm driver
+    /// deciding which replicates are current for units that train over `student_ranks` MPI ranks.
+    public var plannedRanks = 1
     public init(context: StageContext, student: StudentSpec, fingerprint: String, force: Bool = false,
                 isTrusted: @escaping (String) -> Bool = { _ in true }) {
         self.context = context; self.student = student; self.fingerprint = fingerprint; self.force = force
         self.isTrusted = isTrusted
     }
+
+    /// The processes that train each replicate: this process's MPI ranks, or the planned count.
+    var ranks: Int { context.ranks?.size ?? plannedRanks }
 
     /// The network a student spec describes.
     static func blueprint(_ s: StudentSpec, inputs: Int, tasks: [TaskHead]) -> NetworkBlueprint {
@@ -80,7 +86,7 @@ public struct StudentStage {
     /// differ from one rank's in the last bits: the number of ranks is part of what a replicate's
     /// file and checkpoint are (never resumed across rank counts).
     func replicateFingerprint(_ k: Int) -> String {
-        let ranks = context.ranks.map { "\nranks \($0.size)" } ?? ""
+        let ranks = self.ranks > 1 ? "\nranks \(self.ranks)" : ""
         return Fingerprint.of(text: "\(fingerprint)\nreplicate \(k)\nseed \(Seeds.student(context.spec, replicate: k))\(ranks)")
     }
 

@@ -81,6 +81,31 @@ import TestSupport
         #expect(r.code == 64)
         #expect(r.err == "error: --partition applies to the Slurm executor: add --executor slurm (or executor: {kind: slurm} in the pipeline file)\n")
     }
+
+    @Test func studentRanksWithoutTheSlurmExecutorPointsToMpirun() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        let r = try runCLI(["run", p.file, "--student-ranks", "2"])
+        #expect(r.code == 64)
+        #expect(r.err == "error: --student-ranks applies to the Slurm executor: add --executor slurm, or run `mpirun -np N mtkd run …` to train students over N ranks here\n")
+    }
+
+    @Test func zeroStudentRanksOnTheCommandLineIsRefused() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        let r = try runCLI(["run", p.file, "--executor", "slurm", "--student-ranks", "0"])
+        #expect(r.code == 64)
+        #expect(r.err.hasPrefix("Error: --student-ranks must be between 1 and 1024, got 0\n"))
+    }
+
+    @Test func aTeacherMemberUnitUnderMpirunIsRefusedOnEveryRank() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        guard let r = try MPIRunTests.mpiRun(2, ["unit", p.file, "teachers/species/member-0"]) else { return }
+        #expect(r.code == 64)
+        #expect(r.err.contains("error: teachers/species/member-0 is a teacher member: it trains in one process, not over 2 MPI ranks (run it without mpirun)\n"))
+        #expect(!FileManager.default.fileExists(atPath: p.artifacts + "/units/teachers/species/member-0.json"))
+    }
 }
 
 /// `mtkd run --executor slurm` where Slurm is not installed.
@@ -91,6 +116,23 @@ import TestSupport
         let r = try runProcess("/usr/bin/env", ["PATH=/nonexistent", TestPipeline.binary, "run", p.file, "--executor", "slurm"])
         #expect(r.code == 1)
         #expect(r.err.hasSuffix("error: --executor slurm needs Slurm's commands, and sbatch is not on PATH\n"))
+        #expect(!FileManager.default.fileExists(atPath: p.artifacts + "/data/dataset.h5"))
+    }
+
+    @Test func studentRanksWithoutMpirunOnPathFailsBeforeAnyStage() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        // Slurm's commands (never called) but no mpirun.
+        let bin = p.folder + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        for name in ["sbatch", "squeue"] {
+            _ = FileManager.default.createFile(atPath: bin + "/" + name, contents: Data("#!/bin/sh\nexit 1\n".utf8),
+                                               attributes: [.posixPermissions: 0o755])
+        }
+        let r = try runProcess("/usr/bin/env", ["PATH=\(bin)", TestPipeline.binary, "run", p.file, "--executor", "slurm", "--student-ranks", "2"])
+        #expect(r.code == 1)
+        #expect(r.err.hasSuffix("error: student_ranks 2 launches each student replicate with Open MPI's mpirun, which is not on PATH "
+                                + "(the jobs inherit this PATH; apt-get install openmpi-bin)\n"), "\(r.err)")
         #expect(!FileManager.default.fileExists(atPath: p.artifacts + "/data/dataset.h5"))
     }
 }

@@ -45,6 +45,17 @@ import Testing
         #expect(text == "pipelines/quickstart.yaml:6: executor.cpus_per_unit: cpus_per_unit must be >= 1, got 0")
     }
 
+    @Test func studentRanksAreReadFromTheExecutorBlock() throws {
+        let spec = try SpecFixture.with { try $0.parse(Self.base + "executor: {kind: slurm, student_ranks: 4}\n") }
+        #expect(spec.executor.studentRanks == 4)
+        #expect(try SpecFixture.with { try $0.parse(Self.base) }.executor.studentRanks == 1)
+    }
+
+    @Test func zeroStudentRanksIsOutOfBounds() throws {
+        let text = try SpecFixture.with { $0.errorText(Self.base + "executor: {kind: slurm, student_ranks: 0}\n") }
+        #expect(text == "pipelines/quickstart.yaml:6: executor.student_ranks: student_ranks must be >= 1, got 0")
+    }
+
     @Test(arguments: ["30", "0:30", "1:30:00", "2-00", "2-12:00", "2-12:00:00", "UNLIMITED", "infinite"])
     func slurmTimeLimitNotationsAreAccepted(_ text: String) {
         #expect(ExecutorSpec.isTimeLimit(text))
