@@ -116,6 +116,14 @@ public final class SplitRows: @unchecked Sendable {
         return m
     }
 
+    /// Rows `range` as their non-zeros, when the decoded block was set aside that way (one-hot
+    /// features) and is not in the block cache; nil otherwise (then `read` gives it dense).
+    public func readNonZeros(_ range: Range<Int>) throws -> SparseRows? {
+        let key = BlockCache.Key(path: path, split: split, start: range.lowerBound, end: range.upperBound)
+        guard BlockCache.shared.get(key) == nil else { return nil }
+        return try DecodedSpill.shared.getNonZeros(path: path, split: split, rows: range, cols: cols)
+    }
+
     /// `read`, into `m`: a block set aside decoded is copied back into m's storage when m is the
     /// only holder of it and has the size (a block read every epoch then costs no new memory,
     /// whose first touch, page by page, costs more than the copy).

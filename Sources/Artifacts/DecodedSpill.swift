@@ -40,52 +40,84 @@ public final class DecodedSpill: @unchecked Sendable {
         budget = max(0, mb) << 20
     }
 
-    /// Rows `rows` of `split` in `path` into `m` (resized; its storage reused when it has the
-    /// size), if set aside; false (m untouched) if not.
-    func get(path: String, split: String, rows: Range<Int>, cols: Int, into m: inout Matrix) throws -> Bool {
-        let found: (Spill, Entry)? = lock.withLock {
+    private func entry(path: String, split: String, rows: Range<Int>) -> (Spill, Entry)? {
+        lock.withLock {
             guard let spill = spills[Key(path: path, split: split)], let entry = spill.blocks[rows] else { return nil }
             clock += 1
             spill.used = clock
             return (spill, entry)
         }
-        guard let (spill, entry) = found else { return false }
+    }
+
+    /// Rows `rows` of `split` in `path` into `m` (resized; its storage reused when it has the
+    /// size), if set aside; false (m untouched) if not.
+    func get(path: String, split: String, rows: Range<Int>, cols: Int, into m: inout Matrix) throws -> Bool {
+        guard let (spill, entry) = entry(path: path, split: split, rows: rows) else { return false }
         m.resize(rows: rows.count, cols: cols)
         if !entry.sparse {
             try m.storage.withUnsafeMutableBytes { try Self.readAll(spill.fd, $0, at: entry.offset) }
             return true
         }
-        // Sparse: per row its count of non-zeros (UInt32), then every column (UInt32) and value
-        // bits (UInt32). Read in pieces of at most `pieceWords` (memory of a fixed size, reused,
-        // rather than a copy of the whole block's entries in new memory); each row is cleared
-        // just before its entries are written (one pass over the block's memory, not two).
-        let n = rows.count
+        // Each row is cleared just before its entries are written (one pass over the memory, not two).
+        try m.storage.withUnsafeMutableBufferPointer { out in
+            let raw = UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: UInt32.self)
+            try Self.forEachRow(spill, entry, rows: rows.count, cols: cols) { r, count, columns, bits in
+                let row = raw + r * cols
+                row.update(repeating: 0, count: cols)
+                for j in 0..<count { row[Int(columns[j])] = bits[j] }
+            }
+        }
+        return true
+    }
+
+    /// Rows `rows` of `split` in `path` as their non-zeros, if set aside that way (one-hot
+    /// features); nil if not set aside or set aside dense.
+    func getNonZeros(path: String, split: String, rows: Range<Int>, cols: Int) throws -> SparseRows? {
+        guard let (spill, entry) = entry(path: path, split: split, rows: rows), entry.sparse else { return nil }
+        var rowStart = [Int32](repeating: 0, count: rows.count + 1)
+        var columns = [Int32](repeating: 0, count: entry.nonZeros), values = [Float](repeating: 0, count: entry.nonZeros)
+        try columns.withUnsafeMutableBufferPointer { c in
+            try values.withUnsafeMutableBufferPointer { v in
+                let vbits = UnsafeMutableRawPointer(v.baseAddress!).assumingMemoryBound(to: UInt32.self)
+                var at = 0
+                try Self.forEachRow(spill, entry, rows: rows.count, cols: cols) { r, count, cs, bits in
+                    for j in 0..<count { c[at + j] = Int32(bitPattern: cs[j]); vbits[at + j] = bits[j] }
+                    at += count
+                    rowStart[r + 1] = Int32(at)
+                }
+            }
+        }
+        return SparseRows(rows: rows.count, cols: cols, rowStart: rowStart, columns: columns, values: values)
+    }
+
+    /// A sparse entry's rows in order: `body(row, count, columns, value bits)`. The format: per
+    /// row its count of non-zeros (UInt32), then per row its columns (UInt32) and value bits
+    /// (UInt32). Read in pieces of at most `pieceWords` (memory of a fixed size, reused, rather
+    /// than a copy of the whole block's entries in new memory).
+    private static func forEachRow(_ spill: Spill, _ entry: Entry, rows n: Int, cols: Int,
+                                   _ body: (Int, Int, UnsafePointer<UInt32>, UnsafePointer<UInt32>) throws -> Void) throws {
         var counts = [UInt32](repeating: 0, count: n)
-        try counts.withUnsafeMutableBytes { try Self.readAll(spill.fd, $0, at: entry.offset) }
+        try counts.withUnsafeMutableBytes { try readAll(spill.fd, $0, at: entry.offset) }
         let pieceWords = max(1 << 18, 2 * cols)
         var piece = [UInt32](repeating: 0, count: pieceWords)
         var next = entry.offset + 4 * n, left = 2 * entry.nonZeros  // file offset and words not yet read
         var at = 0, have = 0  // the piece holds words at ..< have
-        try m.storage.withUnsafeMutableBufferPointer { out in
-            let raw = UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: UInt32.self)
-            try piece.withUnsafeMutableBufferPointer { w in
-                for r in 0..<n {
-                    let count = Int(counts[r]), base = r * cols
-                    if have - at < 2 * count {  // move the rest to the front and read more
-                        let rest = have - at
-                        if rest > 0 { w.baseAddress!.update(from: w.baseAddress! + at, count: rest) }
-                        let more = min(pieceWords - rest, left)
-                        try Self.readAll(spill.fd, UnsafeMutableRawBufferPointer(start: w.baseAddress! + rest, count: 4 * more), at: next)
-                        next += 4 * more; left -= more
-                        at = 0; have = rest + more
-                    }
-                    (raw + base).update(repeating: 0, count: cols)
-                    for j in 0..<count { raw[base + Int(w[at + j])] = w[at + count + j] }
-                    at += 2 * count
+        try piece.withUnsafeMutableBufferPointer { w in
+            let base = w.baseAddress!
+            for r in 0..<n {
+                let count = Int(counts[r])
+                if have - at < 2 * count {  // move the rest to the front and read more
+                    let rest = have - at
+                    if rest > 0 { base.update(from: base + at, count: rest) }
+                    let more = min(pieceWords - rest, left)
+                    try readAll(spill.fd, UnsafeMutableRawBufferPointer(start: base + rest, count: 4 * more), at: next)
+                    next += 4 * more; left -= more
+                    at = 0; have = rest + more
                 }
+                try body(r, count, base + at, base + at + count)
+                at += 2 * count
             }
         }
-        return true
     }
 
     /// Sets `m`, rows `rows` of `split` in `path`, aside (unless already there or past the budget).

@@ -290,6 +290,16 @@ void mtkd_fill_rows(long rows, long n, const float *row, float *out) {
 
 /* ---------------------------------------------------------------- gather */
 
+void mtkd_gather_sparse_rows(const int32_t *row_start, const int32_t *columns, const uint32_t *values, long cols,
+                             const long *index, long count, uint32_t *dst) {
+    for (long i = 0; i < count; i++) {
+        uint32_t *row = dst + i * cols;
+        memset(row, 0, (size_t)cols * sizeof(uint32_t));
+        const long r = index[i];
+        for (int32_t e = row_start[r]; e < row_start[r + 1]; e++) row[columns[e]] = values[e];
+    }
+}
+
 void mtkd_gather_rows(const float *src, long cols, const long *index, long count, float *dst) {
     enum { ahead = 4 };
     const long bytes = cols * (long)sizeof(float);

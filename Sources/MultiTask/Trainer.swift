@@ -167,7 +167,7 @@ public final class Trainer {
                 throw TrainerError.diverged(epoch: epoch, batch: batches, quantity: "parameter \(bad.name)", value: Double(value),
                                             learningRate: settings.learningRate)
             }
-            let (metrics, validationLoss) = try Self.validate(network: network, on: validation, alpha: settings.alpha,
+            let (metrics, validationLoss) = try Self.validate(network: network, on: validation, group: group, alpha: settings.alpha,
                                                               temperature: settings.temperature)
             let available = metrics.filter { !$0.isNaN }
             let trainLoss = lossSum / Double(max(batches, 1))
@@ -282,7 +282,7 @@ public final class Trainer {
         let ranks = group?.size ?? 1
         let share = ranks == 1 ? 0..<idx.count : dataParallelShare(count: idx.count, rank: group!.rank, size: ranks)
         let mine = idx[(idx.startIndex + share.lowerBound)..<(idx.startIndex + share.upperBound)]
-        train.x.gatherRows(mine, into: &b.x)
+        train.features.gatherRows(mine, into: &b.x)
         network.random.share = ranks == 1 ? nil : (offset: share.lowerBound, total: idx.count)
         parameters.zeroGrads()
         let outputs = network.forward(b.x, training: true)
@@ -395,12 +395,41 @@ public final class Trainer {
         try validate(network: network, on: set).metrics
     }
 
+    /// The network's outputs for every row of `x`, each rank computing its share of the rows
+    /// (`dataParallelShare`) and gathering the others' (one collective; every rank calls it).
+    static func sharedPredictions(_ network: MultiTaskNetwork, _ x: FeatureRows, group: DataParallelGroup) -> [Matrix] {
+        let n = x.rows, size = group.size
+        let share = dataParallelShare(count: n, rank: group.rank, size: size)
+        let widths = network.tasks.map(\.outputs), width = widths.reduce(0, +)
+        let slotRows = (n + size - 1) / size  // the longest share
+        var all = [Float](repeating: 0, count: slotRows * width * size)
+        let mine = share.isEmpty ? widths.map { Matrix(rows: 0, cols: $0) } : network.predict(x.rows(share))
+        var at = group.rank * slotRows * width
+        for out in mine { all.replaceSubrange(at..<(at + out.count), with: out.storage); at += out.count }
+        all.withUnsafeMutableBytes { group.allGather($0) }
+        var outputs = widths.map { Matrix(rows: n, cols: $0) }
+        for r in 0..<size {
+            let rows = dataParallelShare(count: n, rank: r, size: size)
+            at = r * slotRows * width
+            for t in outputs.indices {
+                let c = widths[t]
+                outputs[t].storage.replaceSubrange((rows.lowerBound * c)..<(rows.upperBound * c), with: all[at..<(at + rows.count * c)])
+                at += rows.count * c
+            }
+        }
+        return outputs
+    }
+
     /// Per task accuracy or R² (NaN when unavailable), and the mean over tasks of the validation
     /// loss: the training objective on the validation rows. Per task the hard-label loss
     /// (cross-entropy of the logits, MSE of standardised values) over labelled rows; where the
     /// set carries the teachers' targets and α > 0, `(1-α)·hard + α·T²·KL(q_T ‖ p_T)` (regression:
     /// `(1-α)·MSE + α·MSE to the teachers' mean`), the soft term over every row. NaN when no task has rows.
-    public static func validate(network: MultiTaskNetwork, on set: RowBlocks, alpha: Float = 0,
+    ///
+    /// - Parameter group: data-parallel ranks (every rank calls this at once): each computes the
+    ///   outputs of its share of every block's rows and the ranks gather them, so that each runs
+    ///   1/N of the forward passes and all compute the same figures from the same outputs.
+    public static func validate(network: MultiTaskNetwork, on set: RowBlocks, group: DataParallelGroup? = nil, alpha: Float = 0,
                                 temperature: Float = 1) throws -> (metrics: [Double], loss: Double) {
         guard set.count > 0 else { return (network.tasks.map { _ in .nan }, .nan) }
         let tasks = network.tasks
@@ -411,7 +440,7 @@ public final class Trainer {
         let T = Double(temperature)
         for b in 0..<set.blockCount {
             let block = try set.block(b)
-            let outputs = network.predict(block.x)
+            let outputs = group.map { sharedPredictions(network, block.features, group: $0) } ?? network.predict(block.x)
             for t in tasks.indices {
                 let out = outputs[t]
                 switch block.targets[t].labels {

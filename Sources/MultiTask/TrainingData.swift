@@ -26,23 +26,70 @@ public struct TaskTargets: Sendable {
 
 /// Features and per-task targets of one split, rows aligned.
 public struct LabelledSet: Sendable {
-    /// (N, F)
-    public var x: Matrix
+    /// (N, F): the rows' features, dense or as their non-zeros.
+    public var features: FeatureRows
     /// In the network's task order.
     public var targets: [TaskTargets]
 
-    public init(x: Matrix, targets: [TaskTargets]) {
+    public init(x: Matrix, targets: [TaskTargets]) { self.init(features: .dense(x), targets: targets) }
+
+    public init(features: FeatureRows, targets: [TaskTargets]) {
         for t in targets {
             switch t.labels {
-            case .classes(let c): precondition(c.count == x.rows, "labels and rows differ")
-            case .values(let v): precondition(v.count == x.rows, "targets and rows differ")
+            case .classes(let c): precondition(c.count == features.rows, "labels and rows differ")
+            case .values(let v): precondition(v.count == features.rows, "targets and rows differ")
             }
-            if let s = t.soft { precondition(s.rows == x.rows, "soft targets and rows differ") }
+            if let s = t.soft { precondition(s.rows == features.rows, "soft targets and rows differ") }
         }
-        self.x = x; self.targets = targets
+        self.features = features; self.targets = targets
     }
 
-    public var count: Int { x.rows }
+    /// (N, F), dense (made from the non-zeros when the features are sparse).
+    public var x: Matrix { features.dense }
+
+    public var count: Int { features.rows }
+}
+
+/// A block's features: a dense matrix, or its non-zeros row by row (one-hot features read back
+/// from the decoded blocks set aside: a batch is gathered from them without the block ever
+/// being laid out dense, which for census is 13× the memory written).
+public enum FeatureRows: Sendable {
+    case dense(Matrix)
+    case sparse(SparseRows)
+
+    public var rows: Int {
+        switch self {
+        case .dense(let m): return m.rows
+        case .sparse(let s): return s.rows
+        }
+    }
+
+    /// Rows `indices` as the rows of `out` (resized), the same bits either way.
+    public func gatherRows(_ indices: ArraySlice<Int>, into out: inout Matrix) {
+        switch self {
+        case .dense(let m): m.gatherRows(indices, into: &out)
+        case .sparse(let s): s.gatherRows(indices, into: &out)
+        }
+    }
+
+    /// Rows `range`, dense.
+    public func rows(_ range: Range<Int>) -> Matrix {
+        switch self {
+        case .dense(let m): return m.rows(range)
+        case .sparse(let s):
+            var out = Matrix.empty
+            s.gatherRows(Array(range)[...], into: &out)
+            return out
+        }
+    }
+
+    /// The matrix, dense.
+    public var dense: Matrix {
+        switch self {
+        case .dense(let m): return m
+        case .sparse(let s): return s.dense()
+        }
+    }
 }
 
 /// Training or evaluation rows delivered in blocks, so a split larger than memory can stream

@@ -44,8 +44,9 @@ public enum Kernels {
         precondition(offset >= 0 && offset + x.rows <= total, "share outside the batch")
         mask.resize(rows: x.rows, cols: x.cols)
         out.resize(rows: x.rows, cols: x.cols)
-        let first = offset * x.cols, end = first + x.count
+        let first = offset * x.cols
         rng.advance(by: first / 2)
+        var drawn = first / 2  // draws of the whole batch's sequence consumed so far
         var start = 0
         if first % 2 == 1 && x.count > 0 {
             // The first element is the second half (bits 16–39) of a draw the previous share began.
@@ -56,6 +57,7 @@ public enum Kernels {
             mask.storage[0] = m
             out.storage[0] = x.storage[0] * m
             start = 1
+            drawn += 1
         }
         if start < x.count {
             var state = [rng.s.0, rng.s.1, rng.s.2, rng.s.3]
@@ -71,8 +73,9 @@ public enum Kernels {
                 }
             }
             rng.s = (state[0], state[1], state[2], state[3])
+            drawn += (x.count - start + 1) / 2
         }
-        rng.advance(by: (total * x.cols + 1) / 2 - (end + 1) / 2)
+        rng.advance(by: (total * x.cols + 1) / 2 - drawn)
     }
 
     /// One Adam step over a parameter's values (PyTorch's form, weight decay added to the gradient):

@@ -3,7 +3,7 @@ import CKernels
 /// The non-zeros of a mostly-zero matrix (one-hot features), row by row (CSR), with the
 /// two products a network's input layer needs. Reused from batch to batch: collecting into
 /// it allocates only while the batches grow.
-public struct SparseRows {
+public struct SparseRows: Sendable {
     /// Rows and columns of the matrix the non-zeros came from.
     public private(set) var rows = 0
     public private(set) var cols = 0
@@ -17,6 +17,42 @@ public struct SparseRows {
     private var scratchValues: [Float] = []
 
     public init() {}
+
+    /// A rows × cols matrix given by its non-zeros row by row: row r's are entries
+    /// rowStart[r] ..< rowStart[r + 1] of `columns` and `values`.
+    public init(rows: Int, cols: Int, rowStart: [Int32], columns: [Int32], values: [Float]) {
+        precondition(rowStart.count == rows + 1 && rowStart[0] == 0 && Int(rowStart[rows]) <= min(columns.count, values.count),
+                     "CSR: \(rowStart.count) row starts for \(rows) rows, \(columns.count) columns, \(values.count) values")
+        self.rows = rows; self.cols = cols
+        self.rowStart = rowStart; self.columns = columns; self.values = values
+    }
+
+    /// Rows `indices` as the rows of `out` (resized to indices.count × cols): zero but for the
+    /// entries, every value with its bits.
+    public func gatherRows(_ indices: ArraySlice<Int>, into out: inout Matrix) {
+        out.resize(rows: indices.count, cols: cols)
+        guard cols > 0 else { return }
+        precondition(indices.allSatisfy { $0 >= 0 && $0 < rows }, "row index out of range 0..<\(rows)")
+        indices.withUnsafeBufferPointer { idx in
+            rowStart.withUnsafeBufferPointer { rs in
+                columns.withUnsafeBufferPointer { c in
+                    values.withUnsafeBytes { v in
+                        out.storage.withUnsafeMutableBytes { o in
+                            mtkd_gather_sparse_rows(rs.baseAddress, c.baseAddress, v.baseAddress!.assumingMemoryBound(to: UInt32.self), cols,
+                                                    idx.baseAddress, indices.count, o.baseAddress!.assumingMemoryBound(to: UInt32.self))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The whole matrix, dense.
+    public func dense() -> Matrix {
+        var m = Matrix.empty
+        gatherRows((0..<rows).map { $0 }[...], into: &m)
+        return m
+    }
 
     public var nonZeroCount: Int { Int(rowStart[rows]) }
 

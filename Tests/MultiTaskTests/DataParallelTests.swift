@@ -238,6 +238,24 @@ final class ThreadResults<T>: @unchecked Sendable {
         #expect(whole.map(\.value.storage) == parts.map(\.value.storage))
     }
 
+    /// Each rank computes the outputs of its share of the rows; all compute the figures from the
+    /// gathered outputs: those of one process (up to the last bits of the products).
+    @Test func validationSharedByRanksGivesTheFiguresOfOneProcess() throws {
+        let net = Self.network("hard-sharing")
+        let val = Self.problem(rows: 37)
+        let one = try Trainer.validate(network: net, on: val, alpha: 0.6, temperature: 2)
+        for size in [2, 3] {
+            let ranks = try ThreadRanks(size: size).run { rank in
+                try Trainer.validate(network: Self.network("hard-sharing"), on: val, group: rank, alpha: 0.6, temperature: 2)
+            }.map { try $0.get() }
+            for r in ranks {
+                #expect(r.metrics == ranks[0].metrics && r.loss == ranks[0].loss, "every rank the same figures")
+                #expect(abs(r.loss - one.loss) < 1e-9 * max(1, abs(one.loss)), "\(size) ranks: loss \(r.loss) vs \(one.loss)")
+                for t in 0..<2 { #expect(abs(r.metrics[t] - one.metrics[t]) < 1e-9, "\(size) ranks, task \(t)") }
+            }
+        }
+    }
+
     @Test func shareSplitsABatchIntoContiguousNearlyEqualParts() {
         #expect((0..<3).map { dataParallelShare(count: 7, rank: $0, size: 3) } == [0..<2, 2..<4, 4..<7])
         #expect((0..<2).map { dataParallelShare(count: 1, rank: $0, size: 2) } == [0..<0, 0..<1])

@@ -58,4 +58,9 @@ void mtkd_fill_rows(long rows, long n, const float *row, float *out);
 /// rows a few indices ahead (random rows of a large table come from memory).
 void mtkd_gather_rows(const float *src, long cols, const long *index, long count, float *dst);
 
+/* dst (count × cols) row i = row index[i] of the CSR matrix (row_start, columns, values): zeros
+   but for its entries, written as raw 32-bit patterns (every value keeps its bits). */
+void mtkd_gather_sparse_rows(const int32_t *row_start, const int32_t *columns, const uint32_t *values, long cols,
+                             const long *index, long count, uint32_t *dst);
+
 #endif

@@ -119,6 +119,11 @@ final class SplitBlocks: RowBlocks {
 
     func block(_ index: Int) throws -> LabelledSet {
         let r = range(ofBlock: index)
+        var blockTargets = targets.map { $0.slice(r) }
+        for (t, source) in softSources { blockTargets[t].soft = try source.targets(r) }
+        if selection == nil, cached, let nonZeros = try source.readNonZeros(r) {
+            return LabelledSet(features: .sparse(nonZeros), targets: blockTargets)
+        }
         let thread = pthread_self()
         var x = sparesLock.withLock { spares.removeValue(forKey: thread) } ?? .empty
         if let selection {
@@ -130,8 +135,6 @@ final class SplitBlocks: RowBlocks {
             try source.read(r, cached: cached, into: &x)
         }
         sparesLock.withLock { spares[thread] = x }
-        var blockTargets = targets.map { $0.slice(r) }
-        for (t, source) in softSources { blockTargets[t].soft = try source.targets(r) }
         return LabelledSet(x: x, targets: blockTargets)
     }
 

@@ -33,6 +33,15 @@ import Testing
         #expect(bits(try Self.get(spill, path, "train", 0..<50, 40)) == bits(sparse))
         #expect(bits(try Self.get(spill, path, "train", 50..<53, 5)) == bits(dense))
         #expect(bits(try Self.get(spill, path, "val", 0..<4, 6)) == bits(empty))
+        // As non-zeros (the sparse block): the same rows, every value with its bits.
+        let nonZeros = try #require(try spill.getNonZeros(path: path, split: "train", rows: 0..<50, cols: 40))
+        #expect(bits(nonZeros.dense()) == bits(sparse))
+        var fromSparse = Matrix.empty, fromDense = Matrix.empty
+        let picked = [7, 5, 5, 49, 0, 6, 4][...]
+        nonZeros.gatherRows(picked, into: &fromSparse)
+        sparse.gatherRows(picked, into: &fromDense)
+        #expect(bits(fromSparse) == bits(fromDense))
+        #expect(try spill.getNonZeros(path: path, split: "train", rows: 50..<53, cols: 5) == nil, "a block set aside dense")
         // Into a matrix of the size that holds other values (its memory reused): the same bits.
         var reused = Matrix(rows: 50, cols: 40, repeating: 7)
         #expect(try spill.get(path: path, split: "train", rows: 0..<50, cols: 40, into: &reused))
