@@ -111,8 +111,17 @@ public final class SplitRows: @unchecked Sendable {
     /// - Parameter cached: false for a block read once (a single pass): it neither comes from nor
     ///   goes into either, which then keep what later passes read again.
     public func read(_ range: Range<Int>, cached: Bool = true) throws -> Matrix {
+        guard cached else { return Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self)) }
+        let key = BlockCache.Key(path: path, split: split, start: range.lowerBound, end: range.upperBound)
+        if let hit = BlockCache.shared.get(key) { return hit }
         var m = Matrix.empty
-        try read(range, cached: cached, into: &m)
+        if try DecodedSpill.shared.get(path: path, split: split, rows: range, cols: cols, into: &m) {
+            BlockCache.shared.put(key, m)
+            return m
+        }
+        m = Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self))
+        DecodedSpill.shared.put(path: path, split: split, rows: range, m)
+        BlockCache.shared.put(key, m)
         return m
     }
 
@@ -122,25 +131,6 @@ public final class SplitRows: @unchecked Sendable {
         let key = BlockCache.Key(path: path, split: split, start: range.lowerBound, end: range.upperBound)
         guard BlockCache.shared.get(key) == nil else { return nil }
         return try DecodedSpill.shared.getNonZeros(path: path, split: split, rows: range, cols: cols)
-    }
-
-    /// `read`, into `m`: a block set aside decoded is copied back into m's storage when m is the
-    /// only holder of it and has the size (a block read every epoch then costs no new memory,
-    /// whose first touch, page by page, costs more than the copy).
-    public func read(_ range: Range<Int>, cached: Bool = true, into m: inout Matrix) throws {
-        guard cached else {
-            m = Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self))
-            return
-        }
-        let key = BlockCache.Key(path: path, split: split, start: range.lowerBound, end: range.upperBound)
-        if let hit = BlockCache.shared.get(key) { m = hit; return }
-        if try DecodedSpill.shared.get(path: path, split: split, rows: range, cols: cols, into: &m) {
-            BlockCache.shared.put(key, m)
-            return
-        }
-        m = Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self))
-        DecodedSpill.shared.put(path: path, split: split, rows: range, m)
-        BlockCache.shared.put(key, m)
     }
 }
 

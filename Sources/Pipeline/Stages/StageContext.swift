@@ -112,11 +112,6 @@ final class SplitBlocks: RowBlocks {
 
     var count: Int { selection?.count ?? source.rows }
 
-    /// Per thread, the features of the block it read last: the next block is read into the same
-    /// memory when the thread no longer holds that block (a loop over blocks), instead of new memory.
-    private var spares: [pthread_t: Matrix] = [:]
-    private let sparesLock = NSLock()
-
     func block(_ index: Int) throws -> LabelledSet {
         let r = range(ofBlock: index)
         var blockTargets = targets.map { $0.slice(r) }
@@ -124,17 +119,17 @@ final class SplitBlocks: RowBlocks {
         if selection == nil, cached, let nonZeros = try source.readNonZeros(r) {
             return LabelledSet(features: .sparse(nonZeros), targets: blockTargets)
         }
-        let thread = pthread_self()
-        var x = sparesLock.withLock { spares.removeValue(forKey: thread) } ?? .empty
+        let x: Matrix
         if let selection {
             // Read the span of split rows the block needs, then keep the selected ones.
             let first = selection[r.lowerBound], last = selection[r.upperBound - 1]
             let span = try source.read(first..<(last + 1), cached: cached)
-            span.gatherRows(selection[r].map { $0 - first }[...], into: &x)
+            var picked = Matrix.empty
+            span.gatherRows(selection[r].map { $0 - first }[...], into: &picked)
+            x = picked
         } else {
-            try source.read(r, cached: cached, into: &x)
+            x = try source.read(r, cached: cached)
         }
-        sparesLock.withLock { spares[thread] = x }
         return LabelledSet(x: x, targets: blockTargets)
     }
 
