@@ -50,7 +50,7 @@ import TestSupport
         let r = try runCLI(["unit", p.file, "teachers/species/member-7"])
         #expect(r.code == 64)
         #expect(r.err == "error: no unit teachers/species/member-7 in tiny; units: teachers/species/member-0, teachers/species/member-1, "
-                + "teachers/mass/member-0, teachers/mass/member-1, students/kd/replicate-0\n")
+                + "teachers/mass/member-0, teachers/mass/member-1, stage/soft-targets, students/kd/replicate-0, stage/evaluate\n")
     }
 
     @Test func aUnitWhoseInputsAreMissingFailsNamingTheInput() throws {
