@@ -24,23 +24,24 @@ extension PipelineRunner {
             }
             let upstream = d.upstream.filter { u in pending.contains { $0.definition.name == u } }
             if state == .upToDate, !upstream.isEmpty { state = .stale(upstream.map { "upstream stage \($0) will re-run" }) }
-            if !forced, state == .upToDate {
-                console.info("==> \(name): up to date, skipping")
-                continue
-            }
+            if !forced, state == .upToDate { continue }  // said by runAhead, in order
             pending.append((d, forced, state))
         }
         return pending
     }
 
-    /// Submits `pending` ahead, then follows and records each stage in order; returns how many ran.
-    /// A stage that fails cancels the jobs submitted after it (they would wait for ever).
-    func runAhead(_ pending: [Pending], slurm: SlurmExecutor, checker: StageChecker,
+    /// Submits `pending` (chosen among `stages`) ahead, then follows and records each stage in order;
+    /// returns how many ran. A stage that fails cancels the jobs submitted after it (they would wait for ever).
+    func runAhead(_ pending: [Pending], among stages: [StageDefinition], slurm: SlurmExecutor, checker: StageChecker,
                   lock: inout LockFile, timings: inout Timings) throws -> Int {
         var jobs: [StageName: String] = [:]
         var submissions: [SlurmExecutor.Submission?] = []
-        for p in pending {
-            let d = p.definition, name = d.name.description
+        for d in stages {
+            let name = d.name.description
+            guard let p = pending.first(where: { $0.definition.name == d.name }) else {
+                if options.only == nil || options.only == name { console.info("==> \(name): up to date, skipping") }
+                continue
+            }
             announce(name, forced: p.forced, state: p.state)
             let after = d.upstream.compactMap { jobs[$0] }
             do {

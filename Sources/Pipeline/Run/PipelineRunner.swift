@@ -242,7 +242,7 @@ public final class PipelineRunner {
                 throw Interruption.Stopped(message: "interrupted; `mtkd run` continues with \(pending[0].definition.name)")
             }
             if ahead {
-                ran += try runAhead(pending, slurm: slurm!, checker: checker, lock: &lock, timings: &timings)
+                ran += try runAhead(pending, among: Array(definitions[index...]), slurm: slurm!, checker: checker, lock: &lock, timings: &timings)
                 break
             }
             var results = [(StageLock, Timings.Stage)?](repeating: nil, count: pending.count)
