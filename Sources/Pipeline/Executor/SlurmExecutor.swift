@@ -121,8 +121,24 @@ final class SlurmExecutor: @unchecked Sendable {
             }
         }
         guard !todo.isEmpty else { return nil }
+        cancelUnrecorded(stage: name)
         for unit in todo { try? FileManager.default.removeItem(atPath: UnitState.path(unit, layout)) }
         return try submit(stage: stage, units: todo, after: after)
+    }
+
+    /// Cancels the jobs of `stage` that Slurm has queued or running but `slurm/jobs.json` does not
+    /// name: a driver killed between `sbatch` and recording the job left them, and they would run
+    /// beside the job submitted now (known by their name and their script, `slurm/<stage>.sh`).
+    func cancelUnrecorded(stage: String) {
+        let script = layout.path("slurm/\(Self.slug(stage)).sh")
+        let recorded = Self.readRecord(layout).stages[stage]?.job
+        guard let r = try? Slurm.command("squeue", ["-h", "-n", Self.jobName(pipeline: layout, stage: stage), "-o", "%A|%o"]), r.code == 0 else { return }
+        let orphans = Set(r.out.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: "|", maxSplits: 1).map(String.init)
+            return fields.count == 2 && fields[1] == script && fields[0] != recorded ? fields[0] : nil
+        }).sorted()
+        guard !orphans.isEmpty, (try? Slurm.command("scancel", orphans))?.code == 0 else { return }
+        console.info("  cancelled job \(orphans.joined(separator: ", ")) of \(stage), submitted by a driver stopped before it recorded the job")
     }
 
     /// Waits for `submission` (when there is one) and checks that the stage's outputs are what

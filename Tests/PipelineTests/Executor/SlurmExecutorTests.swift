@@ -210,6 +210,26 @@ enum SlurmHere {
         expectSameBytes(try results(reference), try results(p))
     }
 
+    @Test func aJobADriverSubmittedButNeverRecordedIsCancelledBeforeItsStageIsSubmittedAgain() throws {
+        guard SlurmHere.check() else { return }
+        let p = try TestPipeline(epochs: 3, studentEpochs: 3)
+        defer { p.remove() }
+        #expect(try runCLI(["run", p.file, "--only", "prepare", "--quiet"]).code == 0)
+        // What a driver killed between sbatch and writing slurm/jobs.json leaves: a job of the stage's script, not recorded.
+        let script = p.artifacts + "/slurm/teachers.sh"
+        try FileManager.default.createDirectory(atPath: p.artifacts + "/slurm", withIntermediateDirectories: true)
+        try Data("#!/bin/bash\nsleep 60\n".utf8).write(to: URL(fileURLWithPath: script))
+        chmod(script, 0o755)
+        let sbatch = try runProcess(try #require(Slurm.which("sbatch")), ["--parsable", "--hold", "--job-name=mtkd-tiny-teachers", "--output=/dev/null", script])
+        let orphan = sbatch.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(sbatch.code == 0 && !orphan.isEmpty, "\(sbatch.err)")
+        let r = try runCLI(["run", p.file, "--executor", "slurm"])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.err.contains("==> teachers\n  cancelled job \(orphan) of teachers, submitted by a driver stopped before it recorded the job\n"
+                               + "  submitted 4 units as Slurm job array "), "\(r.err)")
+        #expect(Slurm.queueState(job: orphan, name: "mtkd-tiny-teachers") == .gone)
+    }
+
     @Test func aCancelledUnitFailsItsStageAndResumesFromItsCheckpointWhenSubmittedAgain() throws {
         guard SlurmHere.check() else { return }
         let reference = try TestPipeline(epochs: 400, studentEpochs: 20), cancelled = try TestPipeline(epochs: 400, studentEpochs: 20)
