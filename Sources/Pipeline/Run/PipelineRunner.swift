@@ -195,7 +195,7 @@ public final class PipelineRunner {
         var ran = 0
         var index = 0
         while index < definitions.count {
-            // Student stages depend only on upstream stages, so a run of them can train at once (under Slurm: see runAhead).
+            // Student stages depend only on upstream stages, so a run of them can train at once.
             var group = [definitions[index]]
             // (Not under mpirun: there the ranks train one network at a time together.)
             if case .student = definitions[index].name, options.jobs > 1, slurm == nil, ranks == nil {
@@ -248,7 +248,6 @@ public final class PipelineRunner {
             var results = [(StageLock, Timings.Stage)?](repeating: nil, count: pending.count)
             var failure: Error?
             do {
-                // Under Slurm the stages' units are submitted together and the driver waits for each stage.
                 try WorkerPool.run(count: pending.count, jobs: options.jobs) { i in
                     let p = pending[i]
                     // A student stage alone uses the workers for its replicates; several share them.
