@@ -2,15 +2,16 @@ import ArgumentParser
 import Foundation
 import Pipeline
 
-/// `mtkd unit PIPELINE ID`: one network of a pipeline, on its own (what a Slurm job runs).
+/// `mtkd unit PIPELINE ID`: one network or cheap stage of a pipeline, on its own (what a Slurm job runs).
 /// Under `mpirun -np N` a student replicate trains data-parallel: rank 0 runs the unit (lock,
 /// state file, checkpoints, output), the other ranks follow it as under `mtkd run`.
 struct UnitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unit",
-        abstract: "Train one unit of a pipeline (a teacher member or a student replicate) against its artifacts folder.",
+        abstract: "Run one unit of a pipeline (a teacher member, a student replicate or a cheap stage) against its artifacts folder.",
         discussion: """
-        Ids name the unit's output without .h5: teachers/<task>/member-<k>, students/<variant>/replicate-<k>. \
+        Ids name the unit's output without .h5: teachers/<task>/member-<k>, students/<variant>/replicate-<k>; \
+        stage/soft-targets, stage/transfer and stage/evaluate run those stages. \
         The stages the unit reads from must have run (`mtkd run --only prepare`, …). A unit whose output is current \
         exits at once; one with a matching checkpoint resumes from it. It takes its own lock (units/<id>.lock), \
         never the run lock, and records how it ended in units/<id>.json. `mtkd run --executor slurm` runs units this way. \
@@ -20,7 +21,7 @@ struct UnitCommand: ParsableCommand {
 
     @OptionGroup var pipeline: PipelineOptions
 
-    @Argument(help: "The unit, e.g. teachers/species/member-0 or students/kd/replicate-2.")
+    @Argument(help: "The unit, e.g. teachers/species/member-0, students/kd/replicate-2 or stage/soft-targets.")
     var unit: String
 
     @Option(name: .long, help: "OpenBLAS threads for matrix products (per rank under mpirun).")

@@ -1,11 +1,13 @@
 import Artifacts
 import Foundation
 
-/// Runs a training stage's units as Slurm jobs (`mtkd run --executor slurm`): one job array per
+/// Runs a pipeline's stages as Slurm jobs (`mtkd run --executor slurm`): one job array per
 /// stage (`sbatch --parsable --array=0-(n-1)`), each task running `mtkd unit PIPELINE ID`
-/// against the shared artifacts folder. The driver (this process) keeps the run lock, runs the
-/// cheap stages itself, follows the units through their state files (`units/<id>.json`) and
-/// `squeue`, prints their log lines as they come, and returns only when every unit ended.
+/// against the shared artifacts folder — a network of a training stage, or a cheap stage whole
+/// (`stage/soft-targets`). The driver (this process) keeps the run lock, runs prepare itself,
+/// submits every stale stage at once, each job after the jobs of the stages it reads
+/// (`--dependency=afterok`), then follows them in order through their state files
+/// (`units/<id>.json`) and `squeue`, printing their log lines as they come.
 ///
 /// Submitted jobs are recorded in `slurm/jobs.json`: a driver killed and started again finds
 /// its stage's job still queued or running (checked with `squeue`) and waits for it instead of
@@ -81,45 +83,88 @@ final class SlurmExecutor: @unchecked Sendable {
 
     // MARK: - Running a stage's units
 
-    /// Runs the units of `stage` that are not current (all of them when `forced`), waiting first
-    /// for a job of this stage that a previous driver submitted and Slurm still runs. Returns
-    /// when every unit ended; throws when one failed, naming it and showing its log's tail.
-    func run(stage: StageName, units: [WorkUnit], work: UnitWork, forced: Bool, timings: NetworkTimings) throws {
+    /// The jobs of the stages after the one being followed (submitted ahead): named when the
+    /// driver is interrupted, cancelled when that stage fails.
+    var later: [String] = []
+
+    /// Submits the units of `stage` that need to run, each job after `after` (`--dependency=afterok`),
+    /// unless a job of this stage that a previous driver submitted is still queued or running:
+    /// then returns that one. `work` is the stage set up against its final inputs, when they are
+    /// final (no job it depends on is still to run): only units that are not current are submitted
+    /// then; otherwise every unit is (each exits at once if it finds its output current).
+    /// Returns nil when there is nothing to run.
+    func start(stage: StageName, units: [WorkUnit], work: UnitWork?, forced: Bool, after: [String]) throws -> Submission? {
         let name = stage.description
-        var attached = false
-        if let previous = Self.readRecord(layout).stages[name],
-           Slurm.queueState(job: previous.job, name: Self.jobName(pipeline: layout, stage: name)) == .active {
-            console.info("  \(previous.units.count) unit\(previous.units.count == 1 ? "" : "s") still queued or running under Slurm (job \(previous.job)): waiting for them, not submitting again")
-            try wait(stage: name, submission: previous, timings: timings)
-            attached = true
+        if let previous = Self.readRecord(layout).stages[name] {
+            let queue = Slurm.queue(job: previous.job, name: Self.jobName(pipeline: layout, stage: name))
+            if queue.state == .active && !queue.neverSatisfied {
+                console.info("  \(previous.units.count) unit\(previous.units.count == 1 ? "" : "s") still queued or running under Slurm (job \(previous.job)): waiting for them, not submitting again")
+                return previous
+            }
+            // Pending for ever (a job it waited for failed): replaced by a new job.
+            if queue.neverSatisfied { _ = try? Slurm.command("scancel", [previous.job]) }
         }
-        if forced && !attached {
+        if forced {
             for unit in units {
-                for path in [unit.output(layout), unit.checkpoint(layout)] where FileManager.default.fileExists(atPath: path) {
+                for path in [unit.output(layout), unit.checkpoint(layout)].compactMap({ $0 }) where FileManager.default.fileExists(atPath: path) {
                     try FileManager.default.removeItem(atPath: path)
                 }
             }
         }
-        let current = UnitWork(context: work.context, definition: work.definition, inputs: work.inputs, force: false,
-                               isTrusted: work.isTrusted, studentRanks: settings.studentRanks)
-        let todo = units.filter { !current.isCurrent($0) }
-        for unit in units where !todo.contains(unit) && !attached {
-            console.info("  \(unit.network): unchanged, reusing \(layout.relative(unit.output(layout)))")
+        var todo = units
+        if let work {
+            let current = UnitWork(context: work.context, definition: work.definition, inputs: work.inputs, force: false,
+                                   isTrusted: work.isTrusted, studentRanks: settings.studentRanks)
+            todo = units.filter { !current.isCurrent($0) }
+            for unit in units where !todo.contains(unit) {
+                console.info("  \(unit.network): unchanged, reusing \(layout.relative(unit.output(layout)))")
+            }
         }
-        if !todo.isEmpty {
-            for unit in todo { try? FileManager.default.removeItem(atPath: UnitState.path(unit, layout)) }
-            let submission = try submit(stage: stage, units: todo)
-            try wait(stage: name, submission: submission, timings: timings)
-        }
-        // The units read the pipeline file when they start: one edited meanwhile gives files of other
-        // settings, which must not be recorded under this run's fingerprint.
+        guard !todo.isEmpty else { return nil }
+        cancelUnrecorded(stage: name)
+        for unit in todo { try? FileManager.default.removeItem(atPath: UnitState.path(unit, layout)) }
+        return try submit(stage: stage, units: todo, after: after)
+    }
+
+    /// Cancels the jobs of `stage` that Slurm has queued or running but `slurm/jobs.json` does not
+    /// name: a driver killed between `sbatch` and recording the job left them, and they would run
+    /// beside the job submitted now (known by their name and their script, `slurm/<stage>.sh`).
+    func cancelUnrecorded(stage: String) {
+        let script = layout.path("slurm/\(Self.slug(stage)).sh")
+        let recorded = Self.readRecord(layout).stages[stage]?.job
+        guard let r = try? Slurm.command("squeue", ["-h", "-n", Self.jobName(pipeline: layout, stage: stage), "-o", "%A|%o"]), r.code == 0 else { return }
+        let orphans = Set(r.out.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: "|", maxSplits: 1).map(String.init)
+            return fields.count == 2 && fields[1] == script && fields[0] != recorded ? fields[0] : nil
+        }).sorted()
+        guard !orphans.isEmpty, (try? Slurm.command("scancel", orphans))?.code == 0 else { return }
+        console.info("  cancelled job \(orphans.joined(separator: ", ")) of \(stage), submitted by a driver stopped before it recorded the job")
+    }
+
+    /// Waits for `submission` (when there is one) and checks that the stage's outputs are what
+    /// this run would make: the units read the pipeline file and their inputs when they start, and
+    /// files of other settings must not be recorded under this run's fingerprint.
+    func follow(stage: StageName, submission: Submission?, units: [WorkUnit], work: UnitWork, timings: NetworkTimings) throws {
+        if let submission { try wait(stage: stage.description, submission: submission, timings: timings) }
         let expected = UnitWork(context: work.context, definition: work.definition, inputs: work.inputs, force: false,
                                 isTrusted: { _ in true }, studentRanks: settings.studentRanks)
         let other = units.filter { !expected.isCurrent($0) }
         if !other.isEmpty {
-            throw SlurmError(message: "\(other.map(\.id).joined(separator: ", ")) \(other.count == 1 ? "was" : "were") trained with other settings "
-                             + "than this run's (was the pipeline file or its data changed while the units ran?); `mtkd run --executor slurm` again trains \(other.count == 1 ? "it" : "them")")
+            let made = other.contains { if case .stage = $0.kind { return true } else { return false } } ? "made" : "trained"
+            throw SlurmError(message: "\(other.map(\.id).joined(separator: ", ")) \(other.count == 1 ? "was" : "were") \(made) with other settings "
+                             + "than this run's (was the pipeline file or its data changed while the units ran?); `mtkd run --executor slurm` again \(made == "made" ? "runs" : "trains") \(other.count == 1 ? "it" : "them")")
         }
+    }
+
+    /// Cancels the jobs of the stages after a failed one (they would wait for ever: Slurm's
+    /// DependencyNeverSatisfied) and says so.
+    func cancelLater() {
+        guard !later.isEmpty else { return }
+        let cancelled = (try? Slurm.command("scancel", later))?.code == 0
+        let jobs = later.joined(separator: " ")
+        console.info(cancelled ? "  cancelled the jobs submitted after it: scancel \(jobs)"
+                               : "  the jobs submitted after it can never start: cancel them with scancel \(jobs)")
+        later = []
     }
 
     /// A student stage whose lock entry is up to date may still hold replicates trained over
@@ -179,8 +224,9 @@ final class SlurmExecutor: @unchecked Sendable {
         return "mpirun -np \"$SLURM_NTASKS\" --bind-to none " + unit
     }
 
-    /// Writes the stage's batch script and submits it as a job array, one task per unit.
-    func submit(stage: StageName, units: [WorkUnit]) throws -> Submission {
+    /// Writes the stage's batch script and submits it as a job array, one task per unit, to start
+    /// only after every task of the jobs `after` succeeded (`--dependency=afterok:…`).
+    func submit(stage: StageName, units: [WorkUnit], after: [String] = []) throws -> Submission {
         let name = stage.description
         let slug = Self.slug(name)
         let script = layout.path("slurm/\(slug).sh")
@@ -203,7 +249,13 @@ final class SlurmExecutor: @unchecked Sendable {
         if ranks > 1 { arguments.insert("--ntasks=\(ranks)", at: arguments.count - 2) }
         if let partition = settings.partition { arguments.append("--partition=\(partition)") }
         if let time = settings.timeLimit { arguments.append("--time=\(time)") }
-        arguments += settings.sbatchArgs
+        var extra = settings.sbatchArgs
+        if !after.isEmpty {
+            // Both must hold: a dependency of the user's and ours.
+            let ours = "afterok:" + after.joined(separator: ":")
+            if let i = extra.lastIndex(where: { $0.hasPrefix("--dependency=") }) { extra[i] += "," + ours } else { arguments.append("--dependency=" + ours) }
+        }
+        arguments += extra
         arguments.append(script)
         let result = try Slurm.command("sbatch", arguments)
         guard result.code == 0, let job = result.out.split(separator: "\n").first?.split(separator: ";").first.map(String.init),
@@ -216,7 +268,8 @@ final class SlurmExecutor: @unchecked Sendable {
         let place = settings.partition.map { " to partition \($0)" } ?? ""
         let cpus = "\(settings.cpusPerUnit) CPU\(settings.cpusPerUnit == 1 ? "" : "s")"
         console.info("  submitted \(units.count) unit\(units.count == 1 ? "" : "s") as Slurm job array \(job) (0-\(units.count - 1))\(place), "
-                     + (ranks > 1 ? "each \(ranks) MPI ranks of \(cpus)" : "\(cpus) each"))
+                     + (ranks > 1 ? "each \(ranks) MPI ranks of \(cpus)" : "\(cpus) each")
+                     + (after.isEmpty ? "" : ", after job\(after.count == 1 ? "" : "s") \(after.joined(separator: ", "))"))
         return submission
     }
 
@@ -225,7 +278,7 @@ final class SlurmExecutor: @unchecked Sendable {
 
     /// Waits until every unit of `submission` ended, printing their log lines; throws when one did not succeed.
     func wait(stage: String, submission: Submission, timings: NetworkTimings) throws {
-        let units = submission.units.compactMap { id in WorkUnit.all(spec).first { $0.id == id } }
+        let units = submission.units.compactMap { id in try? WorkUnit.named(id, in: spec) }
         guard units.count == submission.units.count else {
             throw SlurmError(message: "slurm/jobs.json names units that are no longer in the pipeline (job \(submission.job)); cancel it with scancel \(submission.job)")
         }
@@ -260,8 +313,9 @@ final class SlurmExecutor: @unchecked Sendable {
             }
             if endings.allSatisfy({ $0 != nil }) { break }
             if Interruption.requested {
-                throw Interruption.Stopped(message: "interrupted; the units of \(stage) keep running under Slurm (job \(submission.job)): "
-                                           + "`mtkd run` again waits for them, `scancel \(submission.job)` stops them")
+                let after = later.isEmpty ? "" : ", the stages after it too (job\(later.count == 1 ? "" : "s") \(later.joined(separator: ", ")))"
+                throw Interruption.Stopped(message: "interrupted; the units of \(stage) keep running under Slurm (job \(submission.job))\(after): "
+                                           + "`mtkd run` again waits for them, `scancel \(([submission.job] + later).joined(separator: " "))` stops them")
             }
             if Date().timeIntervalSince(lastQueueCheck) >= queuePoll {
                 lastQueueCheck = Date()
@@ -294,6 +348,7 @@ final class SlurmExecutor: @unchecked Sendable {
             case .done(let state):
                 for (network, timing) in state.networks {
                     if let s = timing.trainingSeconds, let r = timing.examplesPerSecond { timings.record(network: network, seconds: s, examplesPerSecond: r) }
+                    if let r = timing.inferenceExamplesPerSecond { timings.record(network: network, inferenceExamplesPerSecond: r) }
                 }
             case .failed(let reason):
                 failed.append(units[i].id)

@@ -20,8 +20,12 @@ public struct UnitState: Codable, Equatable, Sendable {
     /// Why the unit failed or stopped.
     public var message: String?
     public var networks: [String: Timings.NetworkTiming]
+    /// A stage unit that ended done: the fingerprint its outputs were made under and their hashes
+    /// (by lock name), which the driver checks before recording the stage.
+    public var fingerprint: String?
+    public var outputs: [String: FileHash]?
 
-    enum CodingKeys: String, CodingKey { case unit, state, job, host, pid, started, finished, reused, message, networks }
+    enum CodingKeys: String, CodingKey { case unit, state, job, host, pid, started, finished, reused, message, networks, fingerprint, outputs }
 
     /// `units/<id>.json` in the artifacts folder.
     public static func path(_ unit: WorkUnit, _ layout: ArtifactLayout) -> String { layout.path("units/\(unit.id).json") }
@@ -76,11 +80,16 @@ public struct UnitRunner {
         if let ranks, case .teacherMember = unit.kind {
             throw UnitError(message: "\(unit.id) is a teacher member: it trains in one process, not over \(ranks.size) MPI ranks (run it without mpirun)")
         }
+        if let ranks, case .stage = unit.kind {
+            throw UnitError(message: "\(unit.id) is a stage: it runs in one process, not over \(ranks.size) MPI ranks (run it without mpirun)")
+        }
         let unitLock: RunLock
         do { unitLock = try RunLock(path: Self.lockPath(unit, layout)) } catch let busy as RunLock.Busy {
             throw UnitFailure(unit: unit.id, reason: "another copy of this unit is running (\(busy.owner))")
         }
         defer { unitLock.release() }
+        // How it ended last time: a stage unit that made its outputs then (and was not recorded) is current.
+        let last = UnitState.read(unit, layout)
         BLAS.setThreads(threads)
         let env = ProcessInfo.processInfo.environment
         let job = env["SLURM_ARRAY_JOB_ID"].flatMap { a in env["SLURM_ARRAY_TASK_ID"].map { "\(a)_\($0)" } } ?? env["SLURM_JOB_ID"]
@@ -108,12 +117,16 @@ public struct UnitRunner {
             context.ranks = ranks
             let work = UnitWork(context: context, definition: d, inputs: inputs, force: false,
                                 isTrusted: UnitWork.trust(previous: previous, layout: layout, hasher: hasher))
-            if work.isCurrent(unit) {
+            if work.isCurrent(unit, last: last) {
                 console.info("  \(unit.id): up to date, reusing \(layout.relative(unit.output(layout)))")
                 state.reused = true
             } else {
                 try work.run(unit, dataset: try PreparedDataset.read(from: layout.dataset, features: false))
                 state.reused = false
+            }
+            if case .stage = unit.kind {
+                state.fingerprint = work.fingerprint
+                state.outputs = try work.outputHashes()
             }
         } catch {
             state.state = Interruption.requested ? .interrupted : .failed

@@ -69,7 +69,7 @@ public final class PipelineRunner {
     public let layout: ArtifactLayout
     public let console: Console
     public let options: RunOptions
-    private let hasher = FileHasher()
+    let hasher = FileHasher()
     /// Under `mpirun -np N` (N > 1), on rank 0: the ranks that train each student with it.
     public var ranks: RankGroup?
 
@@ -198,7 +198,7 @@ public final class PipelineRunner {
             // Student stages depend only on upstream stages, so a run of them can train at once.
             var group = [definitions[index]]
             // (Not under mpirun: there the ranks train one network at a time together.)
-            if case .student = definitions[index].name, options.jobs > 1 || slurm != nil, ranks == nil {
+            if case .student = definitions[index].name, options.jobs > 1, slurm == nil, ranks == nil {
                 while index + group.count < definitions.count, case .student = definitions[index + group.count].name {
                     group.append(definitions[index + group.count])
                 }
@@ -223,6 +223,12 @@ public final class PipelineRunner {
                 pending.append((d, forced, state))
             }
             guard !pending.isEmpty else { continue }
+            // Under Slurm, from the first stage the driver does not run itself on, every stage to run is submitted at once.
+            let ahead = slurm != nil && !pending.contains { $0.definition.name == .prepare || ($0.definition.name == .teachers && spec.teacherSource != nil) }
+            if ahead {
+                pending = try aheadStages(Array(definitions[index...]), checker: checker, lock: lock, fromIndex: fromIndex.map { $0 - index },
+                                          ranks: slurm!.settings.studentRanks)
+            }
             // Teachers taken from another pipeline: checked, and its folder held, before the first
             // stage that reads them, or before preparing (which leads there), so a run that cannot
             // use them stops before doing anything.
@@ -235,16 +241,19 @@ public final class PipelineRunner {
             if Interruption.requested {
                 throw Interruption.Stopped(message: "interrupted; `mtkd run` continues with \(pending[0].definition.name)")
             }
+            if ahead {
+                ran += try runAhead(pending, among: Array(definitions[index...]), slurm: slurm!, checker: checker, lock: &lock, timings: &timings)
+                break
+            }
             var results = [(StageLock, Timings.Stage)?](repeating: nil, count: pending.count)
             var failure: Error?
             do {
-                // Under Slurm the stages' units are submitted together and the driver waits for each stage.
-                try WorkerPool.run(count: pending.count, jobs: slurm != nil ? pending.count : options.jobs) { i in
+                try WorkerPool.run(count: pending.count, jobs: options.jobs) { i in
                     let p = pending[i]
                     // A student stage alone uses the workers for its replicates; several share them.
                     results[i] = try runStage(p.definition, forced: p.forced, state: p.state, previous: lock.stages[p.definition.name.description],
                                               checker: checker, studentJobs: pending.count == 1 ? options.jobs : 1,
-                                              slurm: slurm, dataset: { try loadDataset() })
+                                              dataset: { try loadDataset() })
                 }
             } catch {
                 failure = error
@@ -308,17 +317,22 @@ public final class PipelineRunner {
         return "interrupted; `mtkd run` resumes \(resumes.joined(separator: ", "))"
     }
 
-    /// Carries out one stage; returns its lock entry and timing (written by the caller).
-    private func runStage(_ d: StageDefinition, forced: Bool, state: StageState, previous: StageLock?,
-                          checker: StageChecker, studentJobs: Int = 1, slurm: SlurmExecutor? = nil,
-                          dataset: () throws -> PreparedDataset) throws -> (StageLock, Timings.Stage) {
-        let name = d.name.description
+    /// The "==> stage (why)" line of a stage about to run.
+    func announce(_ name: String, forced: Bool, state: StageState) {
         switch state {
         case _ where forced: console.stage("\(name) (forced)")
         case .neverRun: console.stage("\(name)")
         case .stale(let reasons): console.stage("\(name) (stale: \(reasons.prefix(3).joined(separator: "; "))\(reasons.count > 3 ? "; …" : ""))")
         default: console.stage(name)
         }
+    }
+
+    /// Carries out one stage; returns its lock entry and timing (written by the caller).
+    private func runStage(_ d: StageDefinition, forced: Bool, state: StageState, previous: StageLock?,
+                          checker: StageChecker, studentJobs: Int = 1,
+                          dataset: () throws -> PreparedDataset) throws -> (StageLock, Timings.Stage) {
+        let name = d.name.description
+        announce(name, forced: forced, state: state)
         let clock = ContinuousClock()
         let start = clock.now
         let networks = NetworkTimings()
@@ -340,23 +354,11 @@ public final class PipelineRunner {
             case .teachers where spec.teacherSource != nil:
                 try TeacherSourceStage(context: context, source: spec.teacherSource!).run(hasher: hasher)
             case .teachers:
-                if let slurm {
-                    try slurm.run(stage: d.name, units: WorkUnit.of(d.name, in: spec), work: work, forced: forced, timings: networks)
-                } else {
-                    try work.teachers.run(dataset: try dataset(), jobs: options.jobs)
-                }
-            case .softTargets:
-                try SoftTargetsStage(context: context).run(dataset: try dataset(), jobs: options.jobs)
-            case .transfer:
-                try TransferStage(context: context).run(dataset: try dataset())
+                try work.teachers.run(dataset: try dataset(), jobs: options.jobs)
+            case .softTargets, .transfer, .evaluate:
+                try work.runStage(d.name, dataset: try dataset(), jobs: options.jobs)
             case .student(let variant):
-                if let slurm {
-                    try slurm.run(stage: d.name, units: WorkUnit.of(d.name, in: spec), work: work, forced: forced, timings: networks)
-                } else {
-                    try work.student(variant).run(dataset: try dataset(), jobs: studentJobs)
-                }
-            case .evaluate:
-                try EvaluateStage(context: context).run(dataset: try dataset(), jobs: options.jobs)
+                try work.student(variant).run(dataset: try dataset(), jobs: studentJobs)
             }
             var outputs: [String: FileHash] = [:]
             for path in d.outputs {

@@ -102,9 +102,132 @@ enum SlurmHere {
         #expect(again.code == 0, "\(again.err)")
         #expect(again.err.contains("  4 units still queued or running under Slurm (job \(job)): waiting for them, not submitting again\n"))
         #expect(!again.err.contains("units as Slurm job array \(job)"))
-        #expect(again.err.contains("  submitted 1 unit as Slurm job array "))  // the student, after the teachers
-        #expect(SlurmExecutor.readRecord(ArtifactLayout(root: killed.artifacts)).stages["teachers"]?.job == job)
+        // The stages after the teachers were submitted by one of the two drivers, once.
+        let record = SlurmExecutor.readRecord(ArtifactLayout(root: killed.artifacts))
+        #expect(record.stages.keys.sorted() == ["evaluate", "soft-targets", "student:kd", "teachers"])
+        #expect(record.stages["teachers"]?.job == job)
         expectSameBytes(try results(reference), try results(killed))
+    }
+
+    /// Each stage's job from `slurm/jobs.json`, and the `--dependency` it was submitted with (nil: none).
+    func dependencies(_ p: TestPipeline) -> [String: (job: String, dependency: String?)] {
+        SlurmExecutor.readRecord(ArtifactLayout(root: p.artifacts)).stages.mapValues { s in
+            (s.job, s.sbatch?.first { $0.hasPrefix("--dependency=") })
+        }
+    }
+
+    /// Waits until Slurm has none of `jobs` queued or running (false after `seconds`).
+    func waitUntilGone(_ jobs: [(stage: String, job: String)], pipeline: String = "tiny", within seconds: Double = 120) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if jobs.allSatisfy({ Slurm.queueState(job: $0.job, name: "mtkd-\(pipeline)-\(SlurmExecutor.slug($0.stage))") == .gone }) { return true }
+            usleep(200_000)
+        }
+        return false
+    }
+
+    @Test func everyStageIsSubmittedBeforeTheFirstFinishesEachAfterTheJobsOfTheStagesItReads() throws {
+        guard SlurmHere.check() else { return }
+        let p = try TestPipeline(epochs: 400, studentEpochs: 20)
+        defer { p.remove() }
+        let driver = try startDriver(p)
+        let teachers = try #require(submittedJob(p, stage: "teachers"), "the driver never submitted the teachers")
+        _ = try #require(submittedJob(p, stage: "evaluate"), "the driver never submitted evaluate")
+        // The teachers (400 epochs) are still training: everything was submitted at once.
+        #expect(Slurm.queueState(job: teachers, name: "mtkd-tiny-teachers") == .active)
+        let jobs = dependencies(p)
+        let softTargets = try #require(jobs["soft-targets"]?.job), kd = try #require(jobs["student:kd"]?.job)
+        #expect(jobs["teachers"]?.dependency == nil)
+        #expect(jobs["soft-targets"]?.dependency == "--dependency=afterok:\(teachers)")
+        #expect(jobs["student:kd"]?.dependency == "--dependency=afterok:\(softTargets)")
+        #expect(jobs["evaluate"]?.dependency == "--dependency=afterok:\(teachers):\(kd)")
+        #expect(SlurmExecutor.readRecord(ArtifactLayout(root: p.artifacts)).stages["soft-targets"]?.units == ["stage/soft-targets"])
+        // Slurm holds them until every task of the array they read from succeeded.
+        let scontrol = try runProcess(try #require(Slurm.which("scontrol")), ["show", "job", softTargets])
+        #expect(scontrol.out.contains("JobState=PENDING "), "\(scontrol.out)")
+        #expect(scontrol.out.contains(" Dependency=afterok:\(teachers)_*(unfulfilled)\n"), "\(scontrol.out)")
+        driver.waitUntilExit()
+        #expect(driver.terminationStatus == 0)
+        let lock = try #require(try LockFile.read(from: p.artifacts + "/mtkd.lock"))
+        #expect(lock.stages.keys.sorted() == ["evaluate", "prepare", "soft-targets", "student:kd", "teachers"])
+    }
+
+    @Test func aDriverKilledRightAfterSubmittingLeavesJobsThatCompleteAndARerunRecordsThemWithoutSubmitting() throws {
+        guard SlurmHere.check() else { return }
+        let reference = try TestPipeline(epochs: 100, studentEpochs: 20), killed = try TestPipeline(epochs: 100, studentEpochs: 20)
+        defer { reference.remove(); killed.remove() }
+        try reference.run(RunOptions(jobs: 2))
+
+        let driver = try startDriver(killed)
+        _ = try #require(submittedJob(killed, stage: "evaluate"), "the driver never submitted evaluate")
+        kill(driver.processIdentifier, SIGKILL)
+        driver.waitUntilExit()
+        let submitted = dependencies(killed).map { (stage: $0.key, job: $0.value.job) }
+        #expect(submitted.count == 4)
+        #expect(waitUntilGone(submitted), "the jobs did not end")
+        #expect(FileManager.default.fileExists(atPath: killed.artifacts + "/report/metrics.json"), "the pipeline did not complete on its own")
+        #expect(try LockFile.read(from: killed.artifacts + "/mtkd.lock")?.stages["teachers"] == nil)
+
+        let again = try runCLI(["run", killed.file, "--executor", "slurm"])
+        #expect(again.code == 0, "\(again.err)")
+        #expect(!again.err.contains("submitted"), "\(again.err)")
+        #expect(again.err.contains("  soft-targets: unchanged, reusing soft-targets.h5\n"))
+        #expect(again.err.contains("  evaluate: unchanged, reusing report/metrics.json\n"))
+        #expect(dependencies(killed).mapValues(\.job) == Dictionary(uniqueKeysWithValues: submitted.map { ($0.stage, $0.job) }))
+        let lock = try #require(try LockFile.read(from: killed.artifacts + "/mtkd.lock"))
+        #expect(lock.stages.keys.sorted() == ["evaluate", "prepare", "soft-targets", "student:kd", "teachers"])
+        expectSameBytes(try results(reference), try results(killed))
+    }
+
+    @Test func aFailingTeacherUnitCancelsTheJobsSubmittedAfterItAndTheNextRunGoesOnFromThere() throws {
+        guard SlurmHere.check() else { return }
+        let reference = try TestPipeline(epochs: 5, studentEpochs: 5), p = try TestPipeline(epochs: 5, studentEpochs: 5)
+        defer { reference.remove(); p.remove() }
+        try reference.run(RunOptions(jobs: 2))
+        #expect(try runCLI(["run", p.file, "--only", "prepare", "--quiet"]).code == 0)
+        // A member file that cannot be replaced: unit teachers/mass/member-1 fails writing it.
+        let blocker = p.artifacts + "/teachers/mass/member-1.h5"
+        try FileManager.default.createDirectory(atPath: blocker, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: blocker + "/keep"))
+        let r = try runCLI(["run", p.file, "--executor", "slurm"])
+        #expect(r.code == 1)
+        let jobs = dependencies(p)
+        let later = try ["soft-targets", "student:kd", "evaluate"].map { (stage: $0, job: try #require(jobs[$0]?.job)) }
+        #expect(r.err.contains("  unit teachers/mass/member-1 (job "))
+        #expect(r.err.contains("  last lines of slurm/logs/teachers/"))
+        #expect(r.err.hasSuffix("  cancelled the jobs submitted after it: scancel \(later.map(\.job).joined(separator: " "))\n"
+                                + "error: stage teachers failed: 1 of 4 units failed (teachers/mass/member-1); "
+                                + "`mtkd run --executor slurm` submits it again, resuming from the last checkpoint\n"), "\(r.err)")
+        for (stage, job) in later { #expect(Slurm.queueState(job: job, name: "mtkd-tiny-\(SlurmExecutor.slug(stage))") == .gone, "\(stage)") }
+        #expect(try LockFile.read(from: p.artifacts + "/mtkd.lock")?.stages["teachers"] == nil)
+
+        try FileManager.default.removeItem(atPath: blocker)
+        let again = try runCLI(["run", p.file, "--executor", "slurm"])
+        #expect(again.code == 0, "\(again.err)")
+        #expect(again.err.contains("  submitted 1 unit as Slurm job array "))  // mass/member-1 only, then the later stages
+        #expect(again.err.contains("  species/member-0: unchanged, reusing teachers/species/member-0.h5\n"))
+        for (stage, job) in later { #expect(dependencies(p)[stage]?.job != job, "\(stage) was not submitted again") }
+        expectSameBytes(try results(reference), try results(p))
+    }
+
+    @Test func aJobADriverSubmittedButNeverRecordedIsCancelledBeforeItsStageIsSubmittedAgain() throws {
+        guard SlurmHere.check() else { return }
+        let p = try TestPipeline(epochs: 3, studentEpochs: 3)
+        defer { p.remove() }
+        #expect(try runCLI(["run", p.file, "--only", "prepare", "--quiet"]).code == 0)
+        // What a driver killed between sbatch and writing slurm/jobs.json leaves: a job of the stage's script, not recorded.
+        let script = p.artifacts + "/slurm/teachers.sh"
+        try FileManager.default.createDirectory(atPath: p.artifacts + "/slurm", withIntermediateDirectories: true)
+        try Data("#!/bin/bash\nsleep 60\n".utf8).write(to: URL(fileURLWithPath: script))
+        chmod(script, 0o755)
+        let sbatch = try runProcess(try #require(Slurm.which("sbatch")), ["--parsable", "--hold", "--job-name=mtkd-tiny-teachers", "--output=/dev/null", script])
+        let orphan = sbatch.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(sbatch.code == 0 && !orphan.isEmpty, "\(sbatch.err)")
+        let r = try runCLI(["run", p.file, "--executor", "slurm"])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.err.contains("==> teachers\n  cancelled job \(orphan) of teachers, submitted by a driver stopped before it recorded the job\n"
+                               + "  submitted 4 units as Slurm job array "), "\(r.err)")
+        #expect(Slurm.queueState(job: orphan, name: "mtkd-tiny-teachers") == .gone)
     }
 
     @Test func aCancelledUnitFailsItsStageAndResumesFromItsCheckpointWhenSubmittedAgain() throws {
@@ -183,7 +306,11 @@ enum SlurmHere {
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         proc.waitUntilExit()
         #expect(proc.terminationStatus == 143)
-        #expect(text.hasSuffix("interrupted; the units of teachers keep running under Slurm (job \(job)): `mtkd run` again waits for them, `scancel \(job)` stops them\n"))
+        let record = SlurmExecutor.readRecord(ArtifactLayout(root: p.artifacts))
+        let later = try ["soft-targets", "student:kd", "evaluate"].map { try #require(record.stages[$0]?.job) }
+        #expect(text.hasSuffix("interrupted; the units of teachers keep running under Slurm (job \(job)), the stages after it too (jobs "
+                               + "\(later.joined(separator: ", "))): `mtkd run` again waits for them, `scancel \(([job] + later).joined(separator: " "))` stops them\n"),
+                "\(text)")
         #expect(Slurm.queueState(job: job, name: "mtkd-tiny-teachers") == .active)
         let again = try runCLI(["run", p.file, "--executor", "slurm"])
         #expect(again.code == 0, "\(again.err)")

@@ -93,7 +93,7 @@ import TestSupport
         let r = try mtkd(["run", slurm.file, "--executor", "slurm", "--student-ranks", "2"])
         #expect(r.code == 0, "\(r.err)")
         #expect(r.err.contains("  submitted 4 units as Slurm job array "))  // teachers: one process each
-        #expect(r.err.contains(" (0-0), each 2 MPI ranks of 1 CPU\n"))
+        #expect(r.err.contains(" (0-0), each 2 MPI ranks of 1 CPU, after job "))  // after the soft targets
         #expect(r.err.contains(", data-parallel over 2 MPI ranks)\n"))
         let record = SlurmExecutor.readRecord(ArtifactLayout(root: slurm.artifacts))
         #expect(record.stages["student:kd"]?.sbatch?.contains("--ntasks=2") == true)

@@ -44,13 +44,48 @@ import TestSupport
         #expect(try p.bytes("teachers/species/member-0.h5") == before)
     }
 
+    @Test func aStageUnitMakesTheBytesOfMtkdRunAndRecordsTheFingerprintItMadeThemUnder() throws {
+        let reference = try TestPipeline(), alone = try TestPipeline()
+        defer { reference.remove(); alone.remove() }
+        try reference.run()
+        #expect(try runCLI(["run", alone.file, "--only", "prepare", "--quiet"]).code == 0)
+        #expect(try runCLI(["run", alone.file, "--only", "teachers", "--quiet"]).code == 0)
+        let r = try runCLI(["unit", alone.file, "stage/soft-targets"])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.err.contains("  species: 2 members × "), "\(r.err)")
+        #expect(try alone.bytes("soft-targets.h5") == reference.bytes("soft-targets.h5"))
+        // The run lock is not taken, and the lock file is the driver's: the unit records its fingerprint in its state file.
+        #expect(try LockFile.read(from: alone.artifacts + "/mtkd.lock")?.stages["soft-targets"] == nil)
+        let state = try #require(UnitState.read(WorkUnit.named("stage/soft-targets", in: alone.spec()), ArtifactLayout(root: alone.artifacts)))
+        let recorded = try #require(try LockFile.read(from: reference.artifacts + "/mtkd.lock")?.stages["soft-targets"])
+        #expect(state.state == .done && state.reused == false)
+        #expect(state.fingerprint == recorded.fingerprint)
+        #expect(state.outputs == recorded.outputs)
+        // Run again, it finds its outputs current (from its state file) and exits at once.
+        let again = try runCLI(["unit", alone.file, "stage/soft-targets"])
+        #expect(again.code == 0)
+        #expect(again.err.hasSuffix("  stage/soft-targets: up to date, reusing soft-targets.h5\n"), "\(again.err)")
+        #expect(UnitState.read(try WorkUnit.named("stage/soft-targets", in: alone.spec()), ArtifactLayout(root: alone.artifacts))?.reused == true)
+    }
+
+    @Test func aStageUnitWhoseOutputsTheLockRecordsExitsAtOnce() throws {
+        let p = try TestPipeline()
+        defer { p.remove() }
+        try p.run()
+        let before = try p.bytes("report/metrics.json")
+        let r = try runCLI(["unit", p.file, "stage/evaluate"])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.err.hasSuffix("  stage/evaluate: up to date, reusing report/metrics.json\n"), "\(r.err)")
+        #expect(try p.bytes("report/metrics.json") == before)
+    }
+
     @Test func anUnknownUnitExitsWith64ListingTheUnits() throws {
         let p = try TestPipeline()
         defer { p.remove() }
         let r = try runCLI(["unit", p.file, "teachers/species/member-7"])
         #expect(r.code == 64)
         #expect(r.err == "error: no unit teachers/species/member-7 in tiny; units: teachers/species/member-0, teachers/species/member-1, "
-                + "teachers/mass/member-0, teachers/mass/member-1, students/kd/replicate-0\n")
+                + "teachers/mass/member-0, teachers/mass/member-1, stage/soft-targets, students/kd/replicate-0, stage/evaluate\n")
     }
 
     @Test func aUnitWhoseInputsAreMissingFailsNamingTheInput() throws {
