@@ -114,12 +114,11 @@ public final class SplitRows: @unchecked Sendable {
         guard cached else { return Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self)) }
         let key = BlockCache.Key(path: path, split: split, start: range.lowerBound, end: range.upperBound)
         if let hit = BlockCache.shared.get(key) { return hit }
-        var m = Matrix.empty
-        if try DecodedSpill.shared.get(path: path, split: split, rows: range, cols: cols, into: &m) {
-            BlockCache.shared.put(key, m)
-            return m
+        if let set = try DecodedSpill.shared.get(path: path, split: split, rows: range, cols: cols) {
+            BlockCache.shared.put(key, set)
+            return set
         }
-        m = Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self))
+        let m = Matrix(rows: range.count, cols: cols, storage: try dataset.readRows(range, as: Float.self))
         DecodedSpill.shared.put(path: path, split: split, rows: range, m)
         BlockCache.shared.put(key, m)
         return m

@@ -49,25 +49,21 @@ public final class DecodedSpill: @unchecked Sendable {
         }
     }
 
-    /// Rows `rows` of `split` in `path` into `m` (resized; its storage reused when it has the
-    /// size), if set aside; false (m untouched) if not.
-    func get(path: String, split: String, rows: Range<Int>, cols: Int, into m: inout Matrix) throws -> Bool {
-        guard let (spill, entry) = entry(path: path, split: split, rows: rows) else { return false }
-        m.resize(rows: rows.count, cols: cols)
+    /// Rows `rows` of `split` in `path`, if set aside.
+    func get(path: String, split: String, rows: Range<Int>, cols: Int) throws -> Matrix? {
+        guard let (spill, entry) = entry(path: path, split: split, rows: rows) else { return nil }
+        var m = Matrix(rows: rows.count, cols: cols)
         if !entry.sparse {
             try m.storage.withUnsafeMutableBytes { try Self.readAll(spill.fd, $0, at: entry.offset) }
-            return true
+            return m
         }
-        // Each row is cleared just before its entries are written (one pass over the memory, not two).
         try m.storage.withUnsafeMutableBufferPointer { out in
             let raw = UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: UInt32.self)
             try Self.forEachRow(spill, entry, rows: rows.count, cols: cols) { r, count, columns, bits in
-                let row = raw + r * cols
-                row.update(repeating: 0, count: cols)
-                for j in 0..<count { row[Int(columns[j])] = bits[j] }
+                for j in 0..<count { raw[r * cols + Int(columns[j])] = bits[j] }
             }
         }
-        return true
+        return m
     }
 
     /// Rows `rows` of `split` in `path` as their non-zeros, if set aside that way (one-hot

@@ -6,12 +6,6 @@ import Testing
 /// Decoded blocks set aside on disk come back with every bit, sparse or dense, and a dataset read
 /// through them gives the rows the file holds.
 @Suite(.serialized) struct DecodedSpillTests {
-    /// A block read into a new matrix, nil when not set aside.
-    static func get(_ spill: DecodedSpill, _ path: String, _ split: String, _ rows: Range<Int>, _ cols: Int) throws -> Matrix? {
-        var m = Matrix.empty
-        return try spill.get(path: path, split: split, rows: rows, cols: cols, into: &m) ? m : nil
-    }
-
     @Test func blocksComeBackBitForBitSparseAndDense() throws {
         let folder = NSTemporaryDirectory() + "mtkd-spill-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -30,9 +24,9 @@ import Testing
         spill.put(path: path, split: "train", rows: 50..<53, dense)
         spill.put(path: path, split: "val", rows: 0..<4, empty)
         func bits(_ m: Matrix?) -> [UInt32]? { m?.storage.map(\.bitPattern) }
-        #expect(bits(try Self.get(spill, path, "train", 0..<50, 40)) == bits(sparse))
-        #expect(bits(try Self.get(spill, path, "train", 50..<53, 5)) == bits(dense))
-        #expect(bits(try Self.get(spill, path, "val", 0..<4, 6)) == bits(empty))
+        #expect(bits(try spill.get(path: path, split: "train", rows: 0..<50, cols: 40)) == bits(sparse))
+        #expect(bits(try spill.get(path: path, split: "train", rows: 50..<53, cols: 5)) == bits(dense))
+        #expect(bits(try spill.get(path: path, split: "val", rows: 0..<4, cols: 6)) == bits(empty))
         // As non-zeros (the sparse block): the same rows, every value with its bits.
         let nonZeros = try #require(try spill.getNonZeros(path: path, split: "train", rows: 0..<50, cols: 40))
         #expect(bits(nonZeros.dense()) == bits(sparse))
@@ -42,14 +36,10 @@ import Testing
         sparse.gatherRows(picked, into: &fromDense)
         #expect(bits(fromSparse) == bits(fromDense))
         #expect(try spill.getNonZeros(path: path, split: "train", rows: 50..<53, cols: 5) == nil, "a block set aside dense")
-        // Into a matrix of the size that holds other values (its memory reused): the same bits.
-        var reused = Matrix(rows: 50, cols: 40, repeating: 7)
-        #expect(try spill.get(path: path, split: "train", rows: 0..<50, cols: 40, into: &reused))
-        #expect(bits(reused) == bits(sparse))
-        #expect(try Self.get(spill, path, "train", 0..<49, 40) == nil, "another range is another block")
+        #expect(try spill.get(path: path, split: "train", rows: 0..<49, cols: 40) == nil, "another range is another block")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == [], "the files are unlinked")
         spill.invalidate(path: path)
-        #expect(try Self.get(spill, path, "train", 0..<50, 40) == nil)
+        #expect(try spill.get(path: path, split: "train", rows: 0..<50, cols: 40) == nil)
     }
 
     @Test func nothingIsSetAsidePastTheBudget() throws {
@@ -60,10 +50,10 @@ import Testing
         spill.budget = 100
         let m = Matrix(rows: 10, cols: 10, storage: (0..<100).map(Float.init))
         spill.put(path: folder + "/d.h5", split: "train", rows: 0..<10, m)
-        #expect(try Self.get(spill, folder + "/d.h5", "train", 0..<10, 10) == nil)
+        #expect(try spill.get(path: folder + "/d.h5", split: "train", rows: 0..<10, cols: 10) == nil)
         let small = Matrix(rows: 2, cols: 10, storage: (0..<20).map(Float.init))
         spill.put(path: folder + "/d.h5", split: "train", rows: 0..<2, small)
-        #expect(try Self.get(spill, folder + "/d.h5", "train", 0..<2, 10) == small)
+        #expect(try spill.get(path: folder + "/d.h5", split: "train", rows: 0..<2, cols: 10) == small)
     }
 
     /// Reading a dataset's rows again (the block cache off) comes from the set-aside copy and
