@@ -175,8 +175,11 @@ public struct StudentStage {
             context.console.progress("  \(name)  epoch \(record.epoch)/\(settings.epochs)  loss \(Format.fixed(record.trainLoss))  val loss \(Format.fixed(record.validationLoss))  \(metrics)  \(Format.count(record.examplesPerSecond)) ex/s",
                                      epoch: record.epoch, epochs: settings.epochs, started: started)
         }
+        // The epoch's score: the mean over tasks of accuracy or R² (not the ship line's primary metric).
+        let kinds = Set(net.tasks.map(\.kind))
+        let score = kinds == [.classification] ? "mean val accuracy" : kinds == [.regression] ? "mean val R²" : "mean val accuracy/R²"
         training.announce(outcome, label: name, parameters: net.parameterCount, epochs: settings.epochs) {
-            "val loss \(Format.fixed($0.validationLoss)), val score \(Format.fixed($0.validationScore))"
+            "val loss \(Format.fixed($0.validationLoss)), \(score) \(Format.fixed($0.validationScore))"
         }
     }
 
