@@ -30,11 +30,8 @@ public final class Dropout: Layer {
     public func forward(_ x: Matrix, training: Bool) -> Matrix {
         active = training && probability > 0
         guard active else { return x }
-        guard let share = random.share, share.total != x.rows else {  // the whole batch
-            Kernels.dropout(x, probability: probability, rng: &random.rng, mask: &scaleMask, out: &output)
-            return output
-        }
-        // This share's rows of the whole batch's masks, the other rows' draws skipped.
+        // This share's rows of the whole batch's masks (the whole batch when not data-parallel).
+        let share = random.share ?? (offset: 0, total: x.rows)
         Kernels.dropout(x, rowsFrom: share.offset, ofBatch: share.total, probability: probability, rng: &random.rng,
                         mask: &scaleMask, out: &output)
         return output

@@ -17,22 +17,7 @@ public enum Kernels {
     /// Inverted dropout's forward pass: mask[i] = 0 with probability p, else 1/(1-p);
     /// out[i] = x[i]·mask[i]. Draws from `rng` (two 24-bit uniforms per 64-bit draw).
     public static func dropout(_ x: Matrix, probability p: Float, rng: inout RNG, mask: inout Matrix, out: inout Matrix) {
-        precondition(p >= 0 && p < 1, "dropout probability must be in [0, 1)")
-        mask.resize(rows: x.rows, cols: x.cols)
-        out.resize(rows: x.rows, cols: x.cols)
-        let threshold = UInt64(Double(p) * 16_777_216)
-        let keep = 1 / (1 - p)
-        var state = [rng.s.0, rng.s.1, rng.s.2, rng.s.3]
-        x.storage.withUnsafeBufferPointer { px in
-            mask.storage.withUnsafeMutableBufferPointer { pm in
-                out.storage.withUnsafeMutableBufferPointer { po in
-                    state.withUnsafeMutableBufferPointer { st in
-                        mtkd_dropout_forward(x.count, px.baseAddress, pm.baseAddress, po.baseAddress, st.baseAddress, threshold, keep)
-                    }
-                }
-            }
-        }
-        rng.s = (state[0], state[1], state[2], state[3])
+        dropout(x, rowsFrom: 0, ofBatch: x.rows, probability: p, rng: &rng, mask: &mask, out: &out)
     }
 
     /// Inverted dropout on rows `offset ..< offset + x.rows` of a batch of `total` rows: the
@@ -41,9 +26,11 @@ public enum Kernels {
     /// others' with `RNG.advance` (a data-parallel rank's share of a layer's masks).
     public static func dropout(_ x: Matrix, rowsFrom offset: Int, ofBatch total: Int, probability p: Float, rng: inout RNG,
                                mask: inout Matrix, out: inout Matrix) {
+        precondition(p >= 0 && p < 1, "dropout probability must be in [0, 1)")
         precondition(offset >= 0 && offset + x.rows <= total, "share outside the batch")
         mask.resize(rows: x.rows, cols: x.cols)
         out.resize(rows: x.rows, cols: x.cols)
+        let threshold = UInt64(Double(p) * 16_777_216), keep = 1 / (1 - p)  // p < 1: threshold < 2²⁴
         let first = offset * x.cols
         rng.advance(by: first / 2)
         var drawn = first / 2  // draws of the whole batch's sequence consumed so far
@@ -53,7 +40,7 @@ public enum Kernels {
             let d = rng.next()
             let lo = UInt32(truncatingIfNeeded: d), hi = UInt32(truncatingIfNeeded: d >> 32)
             let u1 = ((hi & 0xFF) << 16) | (lo >> 16)
-            let m: Float = u1 < UInt32(min(UInt64(Double(p) * 16_777_216), 0x1000000)) ? 0 : 1 / (1 - p)
+            let m: Float = UInt64(u1) < threshold ? 0 : keep
             mask.storage[0] = m
             out.storage[0] = x.storage[0] * m
             start = 1
@@ -61,13 +48,12 @@ public enum Kernels {
         }
         if start < x.count {
             var state = [rng.s.0, rng.s.1, rng.s.2, rng.s.3]
-            let threshold = UInt64(Double(p) * 16_777_216)
             x.storage.withUnsafeBufferPointer { px in
                 mask.storage.withUnsafeMutableBufferPointer { pm in
                     out.storage.withUnsafeMutableBufferPointer { po in
                         state.withUnsafeMutableBufferPointer { st in
                             mtkd_dropout_forward(x.count - start, px.baseAddress! + start, pm.baseAddress! + start, po.baseAddress! + start,
-                                                 st.baseAddress, threshold, 1 / (1 - p))
+                                                 st.baseAddress, threshold, keep)
                         }
                     }
                 }
